@@ -1,0 +1,36 @@
+"""Database pieces shared by the apps' migrations."""
+
+from django.db import migrations
+
+
+class AddPostgresIndex(migrations.operations.base.Operation):
+    """Create an index only on PostgreSQL, outside the model state.
+
+    For indexes SQLite cannot build (GIN over a tsvector or trigrams). Keeping them out of
+    Meta.indexes lets the same models migrate on both databases.
+    """
+
+    reversible = True
+
+    def __init__(self, model_name: str, index) -> None:
+        self.model_name = model_name
+        self.index = index
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            model = to_state.apps.get_model(app_label, self.model_name)
+            schema_editor.add_index(model, self.index)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            model = from_state.apps.get_model(app_label, self.model_name)
+            schema_editor.remove_index(model, self.index)
+
+    def describe(self) -> str:
+        return f"Create index {self.index.name} on {self.model_name} (PostgreSQL only)"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [], {"model_name": self.model_name, "index": self.index})

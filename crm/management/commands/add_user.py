@@ -1,0 +1,28 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from crm.models import Role
+from crm.services import user_upsert
+
+
+class Command(BaseCommand):
+    help = "Create or update a sales rep or a sales manager."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--email")
+        parser.add_argument("--password")
+
+    def handle(self, *args, username, role, email, password, **options):
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as exc:
+                raise CommandError(f"Invalid email: {email}") from exc
+        user, created = user_upsert(username=username, role=Role(role), email=email, password=password)
+        verb = "Created" if created else "Updated"
+        self.stdout.write(f"{verb} {Role(role).label.lower()} {user.username}.")
+        if created and not password:
+            self.stdout.write(f"No password set: run `python manage.py changepassword {username}`.")

@@ -1,0 +1,34 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    REP = "rep", "Sales rep"
+    MANAGER = "manager", "Sales manager"
+
+
+class User(AbstractUser):
+    """A person who signs in: a sales rep, a sales manager, or an administrator.
+
+    Routing fields live on the user rather than a profile, so the queries that pick the
+    next rep need no join.
+    """
+
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, db_index=True)
+    is_available = models.BooleanField(
+        default=True, help_text="Reps who are away are skipped by lead routing."
+    )
+    max_open_leads = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Routing stops giving this rep leads at this many open."
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER or self.is_superuser
+
+    @property
+    def is_rep(self) -> bool:
+        return self.role == Role.REP

@@ -1,0 +1,46 @@
+"""Writes to people: creating reps and managers and giving them their permissions."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Role, User
+
+MANAGERS_GROUP = "Sales managers"
+# Managers run the sales process in admin: leads, rules, customers; and rep availability.
+MANAGER_APPS = ("leads", "scoring", "assignment", "conversion")
+
+
+def managers_group_ensure() -> Group:
+    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    group.permissions.set(
+        Permission.objects.filter(
+            Q(content_type__app_label__in=MANAGER_APPS)
+            | Q(content_type__app_label="crm", codename__in=["view_user", "change_user"])
+        )
+    )
+    return group
+
+
+def user_upsert(
+    *, username: str, role: Role, email: str | None = None, password: str | None = None
+) -> tuple[User, bool]:
+    """Create or update a rep or a manager; managers may sign in to admin."""
+    with transaction.atomic():
+        user, created = User.objects.select_for_update().get_or_create(username=username)
+        user.role = role
+        user.is_staff = role == Role.MANAGER
+        user.is_active = True
+        if email is not None:
+            user.email = email
+        if password:
+            user.set_password(password)
+        elif created:
+            user.set_unusable_password()
+        user.save()
+        group = managers_group_ensure()
+        if role == Role.MANAGER:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    return user, created

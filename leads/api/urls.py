@@ -1,0 +1,12 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from .views import LeadCaptureApi, LeadViewSet
+
+router = DefaultRouter()
+router.register("leads", LeadViewSet, basename="lead")
+
+urlpatterns = [
+    path("capture/", LeadCaptureApi.as_view(), name="lead-capture"),
+    path("", include(router.urls)),
+]

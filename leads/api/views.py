@@ -1,0 +1,86 @@
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..filters import LeadFilter
+from ..selectors import lead_activity_list, lead_visible_to
+from ..services import EDITABLE_FIELDS, MANAGER_FIELDS, lead_capture, lead_update
+from .authentication import CaptureKeyAuthentication, HasCaptureKey
+from .payload import capture_kwargs, capture_payload
+from .serializers import LeadActivitySerializer, LeadCaptureInputSerializer, LeadSerializer
+
+
+class LeadCaptureApi(APIView):
+    """Marketing sites and integrations post leads here, as JSON or form-encoded."""
+
+    authentication_classes = [CaptureKeyAuthentication]
+    permission_classes = [HasCaptureKey]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request=LeadCaptureInputSerializer,
+        responses={
+            201: OpenApiResponse(LeadSerializer, description="A new lead."),
+            200: OpenApiResponse(LeadSerializer, description="The lead with this email, updated."),
+            400: OpenApiResponse(description="Per-field errors; nothing was saved."),
+            401: OpenApiResponse(description="Missing, unknown or revoked capture key."),
+            413: OpenApiResponse(description="Body over 1 MiB."),
+        },
+    )
+    def post(self, request):
+        data, extra = capture_payload(request.data)
+        serializer = LeadCaptureInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        result = lead_capture(
+            **capture_kwargs(serializer.validated_data),
+            received_via=f"capture key: {request.auth.name}",
+            extra=extra,
+        )
+        return Response(
+            LeadSerializer(result.lead).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class LeadViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Leads for reps (their own) and managers (all)."""
+
+    serializer_class = LeadSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return lead_visible_to(self.request.user)
+
+    def partial_update(self, request, *args, **kwargs):
+        lead = self.get_object()
+        allowed = EDITABLE_FIELDS | (MANAGER_FIELDS if request.user.is_manager else frozenset())
+        refused = {
+            name: ["You cannot change this field."] for name in request.data if name not in allowed
+        }
+        if refused:
+            raise ValidationError(refused)
+        serializer = self.get_serializer(lead, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            lead = lead_update(lead=lead, data=serializer.validated_data, by=request.user)
+        except IntegrityError as exc:
+            raise ValidationError({"email": ["Another lead has this email."]}) from exc
+        return Response(self.get_serializer(lead).data)
+
+    @extend_schema(responses=LeadActivitySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def activities(self, request, pk=None):
+        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        page = self.paginate_queryset(lead_activity_list(lead=lead))
+        return self.get_paginated_response(LeadActivitySerializer(page, many=True).data)

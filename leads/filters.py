@@ -1,0 +1,32 @@
+import django_filters
+
+from .models import Lead, LeadStatus
+from .search import lead_search
+
+
+class LeadFilter(django_filters.FilterSet):
+    lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    grade = django_filters.CharFilter()
+    lead_source = django_filters.CharFilter()
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    qualified = django_filters.BooleanFilter()
+    converted = django_filters.BooleanFilter()
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    ordering = django_filters.OrderingFilter(fields=("score", "created_at", "updated_at"))
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return lead_search(queryset, value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # The pk breaks ties, so that pages never repeat or skip a lead.
+        return queryset.order_by(*(queryset.query.order_by or ["-created_at"]), "-pk")

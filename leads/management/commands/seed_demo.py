@@ -1,0 +1,139 @@
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Role
+from crm.services import user_upsert
+from leads.models import ActivityType, CaptureForm, Lead, LeadActivity, LeadStatus, Task
+
+DEMO_PASSWORD = "crm-demo-2026"
+PEOPLE = [
+    ("maria", "Maria", "Okafor", Role.MANAGER),
+    ("sam", "Sam", "Lindqvist", Role.REP),
+    ("riley", "Riley", "Chen", Role.REP),
+    ("jordan", "Jordan", "Alvarez", Role.REP),
+]
+FIRST = "Ava Ben Chloe Dev Elena Farid Grace Hiro Isla Jonas Kofi Lena Mateo Nora Omar Priya Quinn Rosa Sven Tara Uma Victor Wen Yusuf Zoe".split()
+LAST = "Adams Baker Costa Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Larsen Moreau Novak Okoye Patel Quispe Rossi Sato Tanaka Ueda Vargas Weber Xu Young Zimmer".split()
+COMPANIES = [
+    ("Northwind Traders", "northwind.com", "Retail"),
+    ("Acme Analytics", "acme-analytics.io", "Technology"),
+    ("Bluebird Health", "bluebirdhealth.org", "Healthcare"),
+    ("Cobalt Capital", "cobaltcap.com", "Finance"),
+    ("Delta Logistics", "deltalog.com", "Logistics"),
+    ("Evergreen University", "evergreen.edu", "Education"),
+    ("Fjord Energy", "fjord-energy.no", "Energy"),
+    ("Granite Software", "granitesoft.com", "Technology"),
+    ("Harbor City Council", "harborcity.gov", "Government"),
+    ("Ionic Labs", "ioniclabs.com", "Technology"),
+    ("Juniper Insurance", "juniperins.com", "Finance"),
+    ("Kestrel Manufacturing", "kestrelmfg.com", "Manufacturing"),
+]
+TITLES = ["Director of Sales", "VP Marketing", "C-level Executive", "Engineer", "Operations Manager", "Analyst", "Head of IT", "Procurement Lead", ""]
+SOURCES = ["website_form", "live_chat", "api", "webinar", "referral", "trade_show"]
+BEHAVIOUR = [ActivityType.EMAIL_OPENED, ActivityType.EMAIL_CLICKED, ActivityType.PAGE_VIEWED, ActivityType.DEMO_REQUESTED]
+
+
+class Command(BaseCommand):
+    help = "Load realistic demo data: a manager, three reps, a web form and a few hundred leads."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=300)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if any lead exists.")
+
+    def handle(self, *args, leads: int, if_empty: bool, **options):
+        if if_empty and Lead.objects.exists():
+            self.stdout.write("Demo data already loaded.")
+            return
+        rng = random.Random(2026)
+        with transaction.atomic():
+            users = {}
+            for username, first, last, role in PEOPLE:
+                user, _ = user_upsert(
+                    username=username, role=role, email=f"{username}@crm.example", password=DEMO_PASSWORD
+                )
+                user.first_name, user.last_name = first, last
+                user.save(update_fields=["first_name", "last_name"])
+                users[username] = user
+            reps = [u for u in users.values() if u.role == Role.REP]
+            CaptureForm.objects.get_or_create(
+                name="Website contact form",
+                defaults={"success_url": "https://www.example.com/thanks/"},
+            )
+            created = self._leads(rng, leads, reps)
+        self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
+        self.stdout.write(
+            "Sign in at http://127.0.0.1:8000/admin/ as maria (manager), or to the API as "
+            f"sam, riley or jordan (reps); the password is {DEMO_PASSWORD}."
+        )
+
+    def _leads(self, rng: random.Random, count: int, reps: list) -> int:
+        now = timezone.now()
+        existing = set(Lead.objects.values_list("email", flat=True))
+        leads, activities, tasks = [], [], []
+        for i in range(count):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            company, domain, industry = rng.choice(COMPANIES)
+            email = f"{first}.{last}{i}@{domain}".lower()
+            if email in existing:
+                continue
+            created_at = now - timedelta(days=rng.uniform(0, 90))
+            status = rng.choices(list(LeadStatus), weights=[40, 25, 15, 10, 10])[0]
+            owner = rng.choice(reps) if status != LeadStatus.NEW or rng.random() < 0.6 else None
+            lead = Lead(
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                company=company,
+                title=rng.choice(TITLES),
+                industry=industry,
+                employee_count=rng.choice([8, 40, 150, 600, 2500, 12000]),
+                annual_revenue=Decimal(rng.choice([500_000, 2_000_000, 8_000_000, 25_000_000, 120_000_000])),
+                lead_source=rng.choice(SOURCES),
+                lead_status=status,
+                assigned_to=owner,
+                assigned_at=created_at + timedelta(minutes=rng.randint(2, 240)) if owner else None,
+                qualified=status in (LeadStatus.QUALIFIED, LeadStatus.CONVERTED),
+                created_at=created_at,
+            )
+            if lead.qualified:
+                lead.qualified_at = created_at + timedelta(days=rng.uniform(1, 10))
+            if status == LeadStatus.CONVERTED:
+                lead.converted = True
+                lead.converted_at = lead.qualified_at + timedelta(days=rng.uniform(1, 14))
+            leads.append(lead)
+            activities.append(
+                LeadActivity(
+                    lead=lead,
+                    type=ActivityType.FORM_SUBMITTED,
+                    description="I'd like to see a demo for my team.",
+                    metadata={"channel": "form", "source": lead.lead_source},
+                    created_at=created_at,
+                )
+            )
+            for _ in range(rng.randint(0, 6)):
+                activities.append(
+                    LeadActivity(
+                        lead=lead,
+                        type=rng.choice(BEHAVIOUR),
+                        created_at=created_at + timedelta(hours=rng.uniform(1, 24 * 30)),
+                    )
+                )
+            if owner and not lead.converted:
+                tasks.append(
+                    Task(
+                        lead=lead,
+                        owner=owner,
+                        title=f"Follow up with {first} {last}",
+                        due_at=lead.assigned_at + timedelta(days=1),
+                    )
+                )
+        Lead.objects.bulk_create(leads, batch_size=500)
+        LeadActivity.objects.bulk_create(activities, batch_size=1000)
+        Task.objects.bulk_create(tasks, batch_size=500)
+        return len(leads)

@@ -1,0 +1,241 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    QUALIFIED = "qualified", "Qualified"
+    UNQUALIFIED = "unqualified", "Unqualified"
+    CONVERTED = "converted", "Converted"
+
+
+class Channel(models.TextChoices):
+    FORM = "form", "Web form"
+    CHAT = "chat", "Live chat"
+    API = "api", "API"
+
+
+class ActivityType(models.TextChoices):
+    # Captures: one per submission, so nothing a visitor sent is lost.
+    CAPTURED = "captured", "Captured"
+    FORM_SUBMITTED = "form_submitted", "Form submitted"
+    CHAT_STARTED = "chat_started", "Chat started"
+    # Marketing behaviour, the input of behavioral scoring.
+    EMAIL_OPENED = "email_opened", "Email opened"
+    EMAIL_CLICKED = "email_clicked", "Email clicked"
+    PAGE_VIEWED = "page_viewed", "Page viewed"
+    DEMO_REQUESTED = "demo_requested", "Demo requested"
+    # Sales work and lifecycle.
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    MEETING = "meeting", "Meeting"
+    NOTE = "note", "Note"
+    UPDATED = "updated", "Updated"
+    ASSIGNED = "assigned", "Assigned"
+    QUALIFIED = "qualified", "Qualified"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    CONVERTED = "converted", "Converted"
+
+
+class Lead(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    # Stored trimmed and lower-cased (a check constraint holds it), so the plain unique
+    # index is a case-insensitive one and capture can upsert on it.
+    email = models.EmailField(max_length=255, unique=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=255, blank=True)
+
+    title = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+
+    lead_source = models.CharField(max_length=50, blank=True)
+    lead_status = models.CharField(
+        max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+
+    score = models.IntegerField(default=0)
+    grade = models.CharField(max_length=10, blank=True)
+
+    qualified = models.BooleanField(default=False)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    converted = models.BooleanField(default=False)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    contact = models.ForeignKey(
+        "conversion.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+
+    custom_fields = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lead_status"], name="lead_status_idx"),
+            models.Index(fields=["score"], name="lead_score_idx"),
+            models.Index(fields=["lead_source"], name="lead_source_idx"),
+            models.Index(fields=["created_at"], name="lead_created_idx"),
+            # A rep's queue: their leads, hottest first.
+            models.Index(fields=["assigned_to", "-score"], name="lead_owner_score_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower(Trim("email"))), name="lead_email_normalized"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=100), name="lead_score_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_status__in=LeadStatus.values), name="lead_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(annual_revenue__isnull=True) | models.Q(annual_revenue__gte=0),
+                name="lead_revenue_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadActivity(models.Model):
+    """One entry of a lead's timeline; behavioral scoring reads these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
+    type = models.CharField(max_length=50)
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "lead activities"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="activity_lead_idx"),
+            models.Index(fields=["type", "created_at"], name="activity_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TaskPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+
+
+class Task(models.Model):
+    """A follow-up a rep owes a lead."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="tasks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    title = models.CharField(max_length=255)
+    priority = models.CharField(
+        max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL
+    )
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["owner", "completed_at", "due_at"], name="task_owner_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
+
+
+class CaptureKey(AbstractAPIKey):
+    """The key a marketing site or integration sends as `Authorization: Api-Key <key>`.
+
+    Only a hash is stored; the raw key is shown once, when it is created.
+    """
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "capture key"
+        verbose_name_plural = "capture keys"
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class CaptureForm(models.Model):
+    """A web-to-lead form: a plain HTML form on a marketing site posts to /forms/<key>/.
+
+    The key names the form; it is not a secret, since it stands in the page.
+    """
+
+    name = models.CharField(max_length=100)
+    key = models.CharField(max_length=32, unique=True, default=new_form_key, editable=False)
+    success_url = models.URLField(help_text="Where the visitor is sent after submitting.")
+    allowed_origins = models.TextField(
+        blank=True,
+        help_text="One origin per line, e.g. https://www.example.com. Empty accepts any site.",
+    )
+    default_source = models.CharField(max_length=50, default="website_form")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def origins(self) -> set[str]:
+        return {line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()}

@@ -1,0 +1,27 @@
+"""Reads of leads, each scoped to what the asking user may see."""
+
+from django.db.models import QuerySet
+
+from crm.models import User
+
+from .filters import LeadFilter
+from .models import Lead, LeadActivity
+
+
+def lead_visible_to(user: User) -> QuerySet[Lead]:
+    """Managers see every lead; a rep sees the leads assigned to them; anyone else none."""
+    leads = Lead.objects.all()
+    if user.is_manager:
+        return leads
+    if user.is_rep:
+        return leads.filter(assigned_to=user)
+    return leads.none()
+
+
+def lead_list(*, user: User, filters: dict) -> LeadFilter:
+    """The user's leads through the list filters; the caller checks `is_valid()`."""
+    return LeadFilter(filters, queryset=lead_visible_to(user))
+
+
+def lead_activity_list(*, lead: Lead) -> QuerySet[LeadActivity]:
+    return lead.activities.select_related("created_by").order_by("-created_at", "-pk")

@@ -1,0 +1,211 @@
+"""Writes to leads. Every write is one transaction; side effects leave through crm.effects."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.effects import tasks_enqueue_on_commit
+from crm.models import User
+
+from .models import ActivityType, Channel, Lead, LeadActivity, LeadStatus
+
+# The lead columns a capture may fill; everything else a site sends is kept on the activity.
+CAPTURE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "title",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+)
+
+DEFAULT_SOURCE = {
+    Channel.FORM: "website_form",
+    Channel.CHAT: "live_chat",
+    Channel.API: "api",
+}
+
+CAPTURE_ACTIVITY = {
+    Channel.FORM: ActivityType.FORM_SUBMITTED,
+    Channel.CHAT: ActivityType.CHAT_STARTED,
+    Channel.API: ActivityType.CAPTURED,
+}
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    lead: Lead
+    created: bool
+
+
+def email_normalize(email: str) -> str:
+    return email.strip().lower()
+
+
+def lead_capture(
+    *,
+    email: str,
+    channel: str = Channel.API,
+    source: str = "",
+    values: dict[str, Any] | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    message: str = "",
+    chat_transcript: str = "",
+    received_via: str = "",
+    extra: dict[str, Any] | None = None,
+) -> CaptureResult:
+    """Create the lead for this email, or update the one that has it.
+
+    Submitted non-empty values overwrite; absent or empty ones never erase; custom_fields
+    merge key by key. Every call appends a capture activity holding what was sent.
+    Race-free: the unique index on the normalized email decides who inserts, and the loser
+    of a concurrent insert updates the winner's row under a row lock.
+    """
+    email = email_normalize(email)
+    values = {k: v for k, v in (values or {}).items() if k in CAPTURE_FIELDS and v not in (None, "")}
+    custom_fields = custom_fields or {}
+    channel = Channel(channel)
+
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(email=email).first()
+        created = False
+        if lead is None:
+            try:
+                # A savepoint, so a lost insert race leaves the outer transaction usable.
+                with transaction.atomic():
+                    lead = Lead.objects.create(
+                        email=email,
+                        lead_source=source or DEFAULT_SOURCE[channel],
+                        lead_status=LeadStatus.CONTACTED
+                        if channel == Channel.CHAT
+                        else LeadStatus.NEW,
+                        custom_fields=custom_fields,
+                        **values,
+                    )
+                created = True
+            except IntegrityError:
+                lead = Lead.objects.select_for_update().filter(email=email).first()
+                if lead is None:
+                    raise
+        if not created:
+            _lead_merge(lead, channel=channel, source=source, values=values, custom_fields=custom_fields)
+
+        LeadActivity.objects.create(
+            lead=lead,
+            type=CAPTURE_ACTIVITY[channel],
+            description=message,
+            metadata=_json_safe(
+                {
+                    "channel": channel.value,
+                    "source": source or DEFAULT_SOURCE[channel],
+                    "received_via": received_via,
+                    "new_lead": created,
+                    "submitted": {**values, "custom_fields": custom_fields} if custom_fields else values,
+                    **({"chat_transcript": chat_transcript} if chat_transcript else {}),
+                    **({"extra": extra} if extra else {}),
+                }
+            ),
+        )
+        tasks_enqueue_on_commit(settings.LEAD_CAPTURED_TASKS, str(lead.pk))
+    return CaptureResult(lead=lead, created=created)
+
+
+def _lead_merge(
+    lead: Lead,
+    *,
+    channel: Channel,
+    source: str,
+    values: dict[str, Any],
+    custom_fields: dict[str, Any],
+) -> None:
+    changed = [name for name, value in values.items() if getattr(lead, name) != value]
+    for name in changed:
+        setattr(lead, name, values[name])
+    if source and source != lead.lead_source:
+        lead.lead_source = source
+        changed.append("lead_source")
+    if custom_fields:
+        merged = {**(lead.custom_fields or {}), **custom_fields}
+        if merged != lead.custom_fields:
+            lead.custom_fields = merged
+            changed.append("custom_fields")
+    # A chat is an outreach: it moves a new lead on, and never moves any other back.
+    if channel == Channel.CHAT and lead.lead_status == LeadStatus.NEW:
+        lead.lead_status = LeadStatus.CONTACTED
+        changed.append("lead_status")
+    if changed:
+        lead.save(update_fields=[*changed, "updated_at"])
+
+
+# Fields a PATCH may change; score, grade, qualification and conversion belong to their
+# own workflows, and only managers hand leads out.
+EDITABLE_FIELDS = frozenset({*CAPTURE_FIELDS, "email", "lead_source", "lead_status", "custom_fields"})
+MANAGER_FIELDS = frozenset({"assigned_to"})
+
+
+def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
+    """Apply a rep's or manager's edit, and record what changed on the timeline."""
+    allowed = EDITABLE_FIELDS | (MANAGER_FIELDS if by.is_manager else frozenset())
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        changes: dict[str, list[Any]] = {}
+        for name, value in data.items():
+            if name == "email":
+                value = email_normalize(value)
+            old = getattr(lead, name)
+            if old != value:
+                changes[name] = [old, value]
+                setattr(lead, name, value)
+        if not changes:
+            return lead
+
+        update_fields = [*changes, "updated_at"]
+        if "assigned_to" in changes:
+            lead.assigned_at = timezone.now() if lead.assigned_to else None
+            update_fields.append("assigned_at")
+        lead.save(update_fields=update_fields)
+
+        if "assigned_to" in changes:
+            owner = lead.assigned_to
+            LeadActivity.objects.create(
+                lead=lead,
+                type=ActivityType.ASSIGNED,
+                description=f"Assigned to {owner.get_full_name() or owner.username}"
+                if owner
+                else "Unassigned",
+                metadata={"assigned_to": owner.pk if owner else None, "by": by.pk},
+                created_by=by,
+            )
+            del changes["assigned_to"]
+        if changes:
+            LeadActivity.objects.create(
+                lead=lead,
+                type=ActivityType.UPDATED,
+                description="Updated " + ", ".join(sorted(changes)),
+                metadata=_json_safe({"changes": changes}),
+                created_by=by,
+            )
+    return lead
+
+
+def _json_safe(value: Any) -> Any:
+    """Decimals and model instances as plain JSON values, for activity metadata."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value

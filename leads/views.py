@@ -1,0 +1,64 @@
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from .api.payload import capture_kwargs, capture_payload
+from .api.serializers import LeadCaptureInputSerializer
+from .models import CaptureForm, Channel
+from .services import lead_capture
+
+# Hidden from people by the snippet's markup; bots that fill every input fill it too.
+HONEYPOT_FIELD = "website"
+
+
+def origin_of(request) -> str:
+    origin = request.headers.get("Origin", "")
+    if origin and origin != "null":
+        return origin.rstrip("/")
+    referer = request.headers.get("Referer", "")
+    scheme, _, rest = referer.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+def _back_url(request) -> str:
+    referer = request.headers.get("Referer", "")
+    return referer if referer.startswith(("https://", "http://")) else ""
+
+
+# Cross-site by design: the form sits on a marketing site, which cannot hold our CSRF token.
+@method_decorator(csrf_exempt, name="dispatch")
+class CaptureFormView(View):
+    """The web-to-lead endpoint: a plain HTML form posts here and the visitor is redirected."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, form_key: str):
+        form = get_object_or_404(CaptureForm, key=form_key, active=True)
+        if form.origins and origin_of(request) not in form.origins:
+            return render(
+                request, "leads/capture_refused.html", {"form": form}, status=403
+            )
+        if request.POST.get(HONEYPOT_FIELD, "").strip():
+            return HttpResponseRedirect(form.success_url, status=303)
+
+        data, extra = capture_payload(request.POST)
+        extra.pop(HONEYPOT_FIELD, None)
+        if isinstance(data, dict):
+            data["channel"] = Channel.FORM
+            data.setdefault("source", form.default_source)
+        serializer = LeadCaptureInputSerializer(data=data)
+        if not serializer.is_valid():
+            return render(
+                request,
+                "leads/capture_invalid.html",
+                {"form": form, "errors": serializer.errors, "back_url": _back_url(request)},
+                status=400,
+            )
+        lead_capture(
+            **capture_kwargs(serializer.validated_data),
+            received_via=f"web form: {form.name}",
+            extra=extra,
+        )
+        return HttpResponseRedirect(form.success_url, status=303)

@@ -1,0 +1,69 @@
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from leads.models import CaptureForm, CaptureKey
+
+from .factories import ManagerFactory, UserFactory
+
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+requires_postgres = pytest.mark.skipif(
+    not IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL=postgres://..."
+)
+
+
+@pytest.fixture
+def rep(db):
+    return UserFactory(username="rep-ann")
+
+
+@pytest.fixture
+def other_rep(db):
+    return UserFactory(username="rep-bob")
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory(username="boss")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def rep_client(rep):
+    client = APIClient()
+    client.force_authenticate(rep)
+    return client
+
+
+@pytest.fixture
+def manager_client(manager):
+    client = APIClient()
+    client.force_authenticate(manager)
+    return client
+
+
+@pytest.fixture
+def capture_key(db):
+    """The raw key of a live capture key."""
+    _, key = CaptureKey.objects.create_key(name="www.example.com")
+    return key
+
+
+@pytest.fixture
+def capture_client(capture_key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {capture_key}")
+    return client
+
+
+@pytest.fixture
+def capture_form(db):
+    return CaptureForm.objects.create(
+        name="Contact us",
+        success_url="https://www.example.com/thanks/",
+        allowed_origins="https://www.example.com",
+    )

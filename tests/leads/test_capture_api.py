@@ -1,0 +1,266 @@
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from leads.models import Lead, LeadActivity, LeadStatus
+from leads.services import lead_capture
+from tests.tasks import touched
+
+URL = "/api/v1/capture/"
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, data, fmt="json"):
+    return client.post(URL, data, format=fmt)
+
+
+def test_api_capture_creates_lead_with_defaults(capture_client):
+    response = post(
+        capture_client,
+        {
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "email": "jane@acme.com",
+            "company": "Acme",
+            "employee_count": 250,
+            "annual_revenue": "2500000.00",
+            "message": "Pricing please",
+        },
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "jane@acme.com"
+    assert body["lead_source"] == "api"
+    assert body["lead_status"] == "new"
+    assert body["assigned_to"] is None
+    for field in ("id", "score", "grade", "qualified", "converted", "custom_fields", "created_at", "updated_at"):
+        assert field in body
+    lead = Lead.objects.get(email="jane@acme.com")
+    assert lead.employee_count == 250
+    assert lead.annual_revenue == Decimal("2500000.00")
+    activity = lead.activities.get()
+    assert activity.type == "captured"
+    assert activity.description == "Pricing please"
+    assert activity.metadata["received_via"] == "capture key: www.example.com"
+
+
+def test_form_channel_records_form_submitted(capture_client):
+    response = post(capture_client, {"email": "f@x.com", "channel": "form"})
+
+    assert response.status_code == 201
+    assert response.json()["lead_source"] == "website_form"
+    assert response.json()["lead_status"] == "new"
+    assert LeadActivity.objects.get().type == "form_submitted"
+
+
+def test_chat_channel_starts_contacted_and_keeps_transcript(capture_client):
+    response = post(
+        capture_client,
+        {"email": "c@x.com", "channel": "chat", "chat_transcript": "Visitor: hi\nAgent: hello"},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["lead_source"] == "live_chat"
+    assert response.json()["lead_status"] == "contacted"
+    activity = LeadActivity.objects.get()
+    assert activity.type == "chat_started"
+    assert activity.metadata["chat_transcript"] == "Visitor: hi\nAgent: hello"
+
+
+def test_explicit_source_wins_over_channel_default(capture_client):
+    response = post(capture_client, {"email": "w@x.com", "source": "webinar"})
+
+    assert response.json()["lead_source"] == "webinar"
+
+
+def test_form_encoded_body_is_accepted(capture_client):
+    response = capture_client.post(
+        URL,
+        "email=form%40x.com&first_name=Ola&employee_count=&custom_fields%5Bplan%5D=pro",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get(email="form@x.com")
+    assert lead.first_name == "Ola"
+    assert lead.employee_count is None
+    assert lead.custom_fields == {"plan": "pro"}
+
+
+def test_dedupe_ignores_case_and_whitespace(capture_client):
+    first = post(capture_client, {"email": " Foo@Example.COM ", "first_name": "Foo"})
+    second = post(capture_client, {"email": "foo@example.com", "last_name": "Bar"})
+
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    lead = Lead.objects.get()
+    assert lead.email == "foo@example.com"
+    assert (lead.first_name, lead.last_name) == ("Foo", "Bar")
+    assert lead.activities.count() == 2
+
+
+def test_update_overwrites_submitted_values_and_never_erases(capture_client):
+    post(
+        capture_client,
+        {
+            "email": "a@x.com",
+            "first_name": "Ann",
+            "company": "Old Co",
+            "phone": "123",
+            "custom_fields": {"plan": "free", "utm": "google"},
+        },
+    )
+    response = post(
+        capture_client,
+        {
+            "email": "a@x.com",
+            "first_name": "",
+            "company": "New Co",
+            "phone": None,
+            "custom_fields": {"plan": "pro"},
+        },
+    )
+
+    assert response.status_code == 200
+    lead = Lead.objects.get()
+    assert lead.first_name == "Ann"
+    assert lead.company == "New Co"
+    assert lead.phone == "123"
+    assert lead.custom_fields == {"plan": "pro", "utm": "google"}
+
+
+def test_chat_on_a_known_lead_moves_new_to_contacted_but_not_back(capture_client):
+    post(capture_client, {"email": "a@x.com"})
+    post(capture_client, {"email": "a@x.com", "channel": "chat"})
+    assert Lead.objects.get().lead_status == LeadStatus.CONTACTED
+
+    Lead.objects.update(lead_status=LeadStatus.QUALIFIED)
+    post(capture_client, {"email": "a@x.com", "channel": "chat"})
+    assert Lead.objects.get().lead_status == LeadStatus.QUALIFIED
+
+
+def test_unknown_fields_are_kept_on_the_activity(capture_client):
+    post(capture_client, {"email": "a@x.com", "utm_campaign": "spring", "gclid": "abc"})
+
+    activity = LeadActivity.objects.get()
+    assert activity.metadata["extra"] == {"utm_campaign": "spring", "gclid": "abc"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "email"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@x.com", "employee_count": "many"}, "employee_count"),
+        ({"email": "a@x.com", "employee_count": -5}, "employee_count"),
+        ({"email": "a@x.com", "employee_count": 1.5}, "employee_count"),
+        ({"email": "a@x.com", "annual_revenue": -1}, "annual_revenue"),
+        ({"email": "a@x.com", "annual_revenue": "lots"}, "annual_revenue"),
+        ({"email": "a@x.com", "first_name": "x" * 101}, "first_name"),
+        ({"email": "a@x.com", "company": "x" * 256}, "company"),
+        ({"email": ("x" * 250) + "@x.com"}, "email"),
+        ({"email": "a@x.com", "channel": "fax"}, "channel"),
+        ({"email": "a@x.com", "custom_fields": ["a", "b"]}, "custom_fields"),
+        ({"email": "a@x.com", "custom_fields": "not json"}, "custom_fields"),
+        ({"email": "a@x.com", "custom_fields": {"nested": {"a": 1}}}, "custom_fields"),
+        ({"email": "a@x.com", "custom_fields": {f"k{i}": i for i in range(51)}}, "custom_fields"),
+        ({"email": "a@x.com", "custom_fields": {"long": "x" * 1001}}, "custom_fields"),
+    ],
+)
+def test_bad_input_answers_400_per_field_and_saves_nothing(capture_client, payload, field):
+    response = post(capture_client, payload)
+
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert Lead.objects.count() == 0
+    assert LeadActivity.objects.count() == 0
+
+
+def test_bad_input_for_a_known_lead_changes_nothing(capture_client):
+    post(capture_client, {"email": "a@x.com", "company": "Acme"})
+
+    response = post(capture_client, {"email": "a@x.com", "company": "Other", "employee_count": -1})
+
+    assert response.status_code == 400
+    assert Lead.objects.get().company == "Acme"
+    assert LeadActivity.objects.count() == 1
+
+
+def test_malformed_json_answers_400(capture_client):
+    response = capture_client.post(URL, "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert Lead.objects.count() == 0
+
+
+def test_body_over_one_mebibyte_answers_413(capture_client):
+    body = json.dumps({"email": "big@x.com", "message": "x" * (1024 * 1024)})
+
+    response = capture_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert Lead.objects.count() == 0
+
+
+def test_missing_key_answers_401(api_client):
+    response = post(api_client, {"email": "a@x.com"})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+    assert Lead.objects.count() == 0
+
+
+def test_wrong_key_answers_401(api_client, capture_key):
+    prefix = capture_key.split(".")[0]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {prefix}.wrongsecret")
+
+    assert post(api_client, {"email": "a@x.com"}).status_code == 401
+    assert Lead.objects.count() == 0
+
+
+def test_revoked_key_answers_401(capture_client):
+    from leads.models import CaptureKey
+
+    CaptureKey.objects.update(revoked=True)
+
+    assert post(capture_client, {"email": "a@x.com"}).status_code == 401
+    assert Lead.objects.count() == 0
+
+
+def test_a_rep_token_is_not_a_capture_key(api_client, rep):
+    from rest_framework.authtoken.models import Token
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=rep).key}")
+
+    assert post(api_client, {"email": "a@x.com"}).status_code == 401
+
+
+@override_settings(LEAD_CAPTURED_TASKS=["tests.lead_touch"])
+def test_side_effects_start_only_after_commit(capture_client, django_capture_on_commit_callbacks):
+
+    touched.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = post(capture_client, {"email": "a@x.com"})
+
+    assert len(callbacks) == 1
+    assert touched == [response.json()["id"]]
+
+
+@override_settings(LEAD_CAPTURED_TASKS=["tests.lead_touch"])
+def test_rolled_back_capture_leaves_nothing_and_starts_nothing(django_capture_on_commit_callbacks):
+
+    touched.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            lead_capture(email="gone@x.com")
+            raise RuntimeError("the caller's transaction fails")
+
+    assert callbacks == []
+    assert touched == []
+    assert not Lead.objects.filter(email="gone@x.com").exists()
