@@ -5,7 +5,15 @@ from .models import Company, Contact, Deal
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ("name", "domain", "industry", "employee_count", "annual_revenue", "owner", "created_at")
+    list_display = (
+        "name",
+        "domain",
+        "industry",
+        "employee_count",
+        "annual_revenue",
+        "owner",
+        "created_at",
+    )
     list_filter = ("industry",)
     search_fields = ("name", "domain")
     list_select_related = ("owner",)

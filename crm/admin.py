@@ -6,7 +6,16 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "role", "is_available", "max_open_leads", "is_active")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_available",
+        "max_open_leads",
+        "is_active",
+    )
     list_filter = ("role", "is_available", "is_active", "is_staff")
     list_editable = ("is_available",)
     fieldsets = (

@@ -33,4 +33,8 @@ class AddPostgresIndex(migrations.operations.base.Operation):
         return f"Create index {self.index.name} on {self.model_name} (PostgreSQL only)"
 
     def deconstruct(self):
-        return (self.__class__.__qualname__, [], {"model_name": self.model_name, "index": self.index})
+        return (
+            self.__class__.__qualname__,
+            [],
+            {"model_name": self.model_name, "index": self.index},
+        )

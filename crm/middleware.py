@@ -19,7 +19,9 @@ class RequestBodyLimitMiddleware:
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return JsonResponse(
-                {"detail": f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."},
+                {
+                    "detail": f"Request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+                },
                 status=413,
             )
         return self.get_response(request)

@@ -5,6 +5,7 @@ folder; unset CELERY_BROKER_URL means Celery tasks run eagerly in-process.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -128,6 +129,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# STATIC_ROOT exists only after collectstatic; until then WhiteNoise serves from the finders.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

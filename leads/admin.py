@@ -34,19 +34,53 @@ class TaskInline(admin.TabularInline):
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ("email", "first_name", "last_name", "company", "lead_status", "score", "grade", "assigned_to", "lead_source", "created_at")
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "lead_status",
+        "score",
+        "grade",
+        "assigned_to",
+        "lead_source",
+        "created_at",
+    )
     list_filter = ("lead_status", "grade", "lead_source", "qualified", "converted", "assigned_to")
     search_fields = ("email", "first_name", "last_name", "company")
     list_select_related = ("assigned_to",)
     date_hierarchy = "created_at"
     autocomplete_fields = ("assigned_to",)
     raw_id_fields = ("contact",)
-    readonly_fields = ("id", "created_at", "updated_at", "score", "grade", "qualified_at", "assigned_at", "converted_at")
+    readonly_fields = (
+        "id",
+        "created_at",
+        "updated_at",
+        "score",
+        "grade",
+        "qualified_at",
+        "assigned_at",
+        "converted_at",
+    )
     inlines = (TaskInline, LeadActivityInline)
     fieldsets = (
         (None, {"fields": ("id", "first_name", "last_name", "email", "phone", "company", "title")}),
         ("Firmographics", {"fields": ("industry", "employee_count", "annual_revenue")}),
-        ("Pipeline", {"fields": ("lead_source", "lead_status", "score", "grade", "qualified", "qualified_at", "assigned_to", "assigned_at")}),
+        (
+            "Pipeline",
+            {
+                "fields": (
+                    "lead_source",
+                    "lead_status",
+                    "score",
+                    "grade",
+                    "qualified",
+                    "qualified_at",
+                    "assigned_to",
+                    "assigned_at",
+                )
+            },
+        ),
         ("Conversion", {"fields": ("converted", "converted_at", "contact")}),
         ("More", {"fields": ("custom_fields", "created_at", "updated_at")}),
     )

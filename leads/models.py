@@ -238,4 +238,6 @@ class CaptureForm(models.Model):
 
     @property
     def origins(self) -> set[str]:
-        return {line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()}
+        return {
+            line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()
+        }

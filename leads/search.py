@@ -38,10 +38,10 @@ def lead_search(queryset: QuerySet, term: str) -> QuerySet:
         return queryset
     if connection.vendor == "postgresql":
         # Every word as a prefix ('jan' finds Jane), all words required.
-        query = " & ".join("'{}':*".format(word.replace("'", "''").replace("\\", "")) for word in words)
-        return queryset.annotate(
-            _search=search_vector(), _haystack=search_haystack()
-        ).filter(
+        query = " & ".join(
+            "'{}':*".format(word.replace("'", "''").replace("\\", "")) for word in words
+        )
+        return queryset.annotate(_search=search_vector(), _haystack=search_haystack()).filter(
             Q(_search=SearchQuery(query, search_type="raw", config="simple"))
             | Q(_haystack__icontains=term.strip())
         )

@@ -68,7 +68,9 @@ def lead_capture(
     of a concurrent insert updates the winner's row under a row lock.
     """
     email = email_normalize(email)
-    values = {k: v for k, v in (values or {}).items() if k in CAPTURE_FIELDS and v not in (None, "")}
+    values = {
+        k: v for k, v in (values or {}).items() if k in CAPTURE_FIELDS and v not in (None, "")
+    }
     custom_fields = custom_fields or {}
     channel = Channel(channel)
 
@@ -94,7 +96,9 @@ def lead_capture(
                 if lead is None:
                     raise
         if not created:
-            _lead_merge(lead, channel=channel, source=source, values=values, custom_fields=custom_fields)
+            _lead_merge(
+                lead, channel=channel, source=source, values=values, custom_fields=custom_fields
+            )
 
         LeadActivity.objects.create(
             lead=lead,
@@ -106,7 +110,9 @@ def lead_capture(
                     "source": source or DEFAULT_SOURCE[channel],
                     "received_via": received_via,
                     "new_lead": created,
-                    "submitted": {**values, "custom_fields": custom_fields} if custom_fields else values,
+                    "submitted": {**values, "custom_fields": custom_fields}
+                    if custom_fields
+                    else values,
                     **({"chat_transcript": chat_transcript} if chat_transcript else {}),
                     **({"extra": extra} if extra else {}),
                 }
@@ -145,7 +151,9 @@ def _lead_merge(
 
 # Fields a PATCH may change; score, grade, qualification and conversion belong to their
 # own workflows, and only managers hand leads out.
-EDITABLE_FIELDS = frozenset({*CAPTURE_FIELDS, "email", "lead_source", "lead_status", "custom_fields"})
+EDITABLE_FIELDS = frozenset(
+    {*CAPTURE_FIELDS, "email", "lead_source", "lead_status", "custom_fields"}
+)
 MANAGER_FIELDS = frozenset({"assigned_to"})
 
 

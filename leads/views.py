@@ -37,9 +37,7 @@ class CaptureFormView(View):
     def post(self, request, form_key: str):
         form = get_object_or_404(CaptureForm, key=form_key, active=True)
         if form.origins and origin_of(request) not in form.origins:
-            return render(
-                request, "leads/capture_refused.html", {"form": form}, status=403
-            )
+            return render(request, "leads/capture_refused.html", {"form": form}, status=403)
         if request.POST.get(HONEYPOT_FIELD, "").strip():
             return HttpResponseRedirect(form.success_url, status=303)
 

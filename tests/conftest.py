@@ -67,3 +67,7 @@ def capture_form(db):
         success_url="https://www.example.com/thanks/",
         allowed_origins="https://www.example.com",
     )
+
+
+# Registers the seam-test task with the Celery app of the test process.
+from . import tasks as _tasks  # noqa: E402,F401

@@ -2,7 +2,9 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-to-pass-checks-0123456789")
+os.environ.setdefault(
+    "SECRET_KEY", "test-only-secret-key-that-is-long-enough-to-pass-checks-0123456789"
+)
 os.environ.setdefault("HTTPS", "0")
 
 from crm.settings import *  # noqa: E402,F403

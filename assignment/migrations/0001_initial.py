@@ -4,26 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AssignmentRule',
+            name="AssignmentRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('priority', models.PositiveIntegerField(db_index=True, default=100)),
-                ('conditions', models.JSONField(blank=True, default=list, help_text='A list of {"field", "operator", "value"} conditions that must all hold.')),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("priority", models.PositiveIntegerField(db_index=True, default=100)),
+                (
+                    "conditions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='A list of {"field", "operator", "value"} conditions that must all hold.',
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['priority', 'name'],
+                "ordering": ["priority", "name"],
             },
         ),
     ]

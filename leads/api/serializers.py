@@ -1,6 +1,8 @@
 import json
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Role, User
@@ -32,6 +34,7 @@ def custom_fields_validate(value: Any) -> dict[str, Any]:
     return value
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class CustomFieldsField(serializers.Field):
     default_error_messages = {"invalid": "Must be a JSON object."}
 

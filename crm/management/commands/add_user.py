@@ -21,7 +21,9 @@ class Command(BaseCommand):
                 validate_email(email)
             except ValidationError as exc:
                 raise CommandError(f"Invalid email: {email}") from exc
-        user, created = user_upsert(username=username, role=Role(role), email=email, password=password)
+        user, created = user_upsert(
+            username=username, role=Role(role), email=email, password=password
+        )
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {Role(role).label.lower()} {user.username}.")
         if created and not password:

@@ -17,8 +17,8 @@ PEOPLE = [
     ("riley", "Riley", "Chen", Role.REP),
     ("jordan", "Jordan", "Alvarez", Role.REP),
 ]
-FIRST = "Ava Ben Chloe Dev Elena Farid Grace Hiro Isla Jonas Kofi Lena Mateo Nora Omar Priya Quinn Rosa Sven Tara Uma Victor Wen Yusuf Zoe".split()
-LAST = "Adams Baker Costa Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Larsen Moreau Novak Okoye Patel Quispe Rossi Sato Tanaka Ueda Vargas Weber Xu Young Zimmer".split()
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonas", "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
+LAST = ["Adams", "Baker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Novak", "Okoye", "Patel", "Quispe", "Rossi", "Sato", "Tanaka", "Ueda", "Vargas", "Weber", "Xu", "Young", "Zimmer"]
 COMPANIES = [
     ("Northwind Traders", "northwind.com", "Retail"),
     ("Acme Analytics", "acme-analytics.io", "Technology"),
@@ -33,9 +33,24 @@ COMPANIES = [
     ("Juniper Insurance", "juniperins.com", "Finance"),
     ("Kestrel Manufacturing", "kestrelmfg.com", "Manufacturing"),
 ]
-TITLES = ["Director of Sales", "VP Marketing", "C-level Executive", "Engineer", "Operations Manager", "Analyst", "Head of IT", "Procurement Lead", ""]
+TITLES = [
+    "Director of Sales",
+    "VP Marketing",
+    "C-level Executive",
+    "Engineer",
+    "Operations Manager",
+    "Analyst",
+    "Head of IT",
+    "Procurement Lead",
+    "",
+]
 SOURCES = ["website_form", "live_chat", "api", "webinar", "referral", "trade_show"]
-BEHAVIOUR = [ActivityType.EMAIL_OPENED, ActivityType.EMAIL_CLICKED, ActivityType.PAGE_VIEWED, ActivityType.DEMO_REQUESTED]
+BEHAVIOUR = [
+    ActivityType.EMAIL_OPENED,
+    ActivityType.EMAIL_CLICKED,
+    ActivityType.PAGE_VIEWED,
+    ActivityType.DEMO_REQUESTED,
+]
 
 
 class Command(BaseCommand):
@@ -43,7 +58,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--leads", type=int, default=300)
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing if any lead exists.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if any lead exists."
+        )
 
     def handle(self, *args, leads: int, if_empty: bool, **options):
         if if_empty and Lead.objects.exists():
@@ -54,7 +71,10 @@ class Command(BaseCommand):
             users = {}
             for username, first, last, role in PEOPLE:
                 user, _ = user_upsert(
-                    username=username, role=role, email=f"{username}@crm.example", password=DEMO_PASSWORD
+                    username=username,
+                    role=role,
+                    email=f"{username}@crm.example",
+                    password=DEMO_PASSWORD,
                 )
                 user.first_name, user.last_name = first, last
                 user.save(update_fields=["first_name", "last_name"])
@@ -93,7 +113,9 @@ class Command(BaseCommand):
                 title=rng.choice(TITLES),
                 industry=industry,
                 employee_count=rng.choice([8, 40, 150, 600, 2500, 12000]),
-                annual_revenue=Decimal(rng.choice([500_000, 2_000_000, 8_000_000, 25_000_000, 120_000_000])),
+                annual_revenue=Decimal(
+                    rng.choice([500_000, 2_000_000, 8_000_000, 25_000_000, 120_000_000])
+                ),
                 lead_source=rng.choice(SOURCES),
                 lead_status=status,
                 assigned_to=owner,

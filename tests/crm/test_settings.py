@@ -1,0 +1,67 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "crm.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_in_production_configuration():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="a-production-secret-key-with-plenty-of-entropy-7f3a9c1e5b2d8f4a6c0e",
+        ALLOWED_HOSTS="crm.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", DEBUG="0")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 60}, "True True 31536000"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 60, "HTTPS": "0"}, "False False 0"),
+        ({"DEBUG": "1"}, "False False 0"),
+    ],
+)
+def test_https_defaults_on_when_debug_is_off(env, expected):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)",
+        **env,
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
