@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -120,6 +121,7 @@ class CaptureFormAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name", "key")
     readonly_fields = ("key", "created_at", "html_snippet")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="HTML to paste into the marketing site")
     def html_snippet(self, obj: CaptureForm) -> str:

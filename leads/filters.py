@@ -3,15 +3,26 @@ import django_filters
 from .models import Lead, LeadStatus
 from .search import lead_search
 
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true or false; anything else answers 400 instead of silently matching everything."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
 
 class LeadFilter(django_filters.FilterSet):
     lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     grade = django_filters.CharFilter()
     lead_source = django_filters.CharFilter()
     assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
-    unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
-    qualified = django_filters.BooleanFilter()
-    converted = django_filters.BooleanFilter()
+    unassigned = StrictBooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    qualified = StrictBooleanFilter()
+    converted = StrictBooleanFilter()
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -1,9 +1,10 @@
 """Lead search: one definition of the expressions, shared by the query and its indexes.
 
-On PostgreSQL a word search runs on a `simple` tsvector (GIN) and a partial search on a
-trigram index over the same columns; SQLite falls back to case-insensitive LIKE.
-The index expressions in migration 0002 must stay identical to these, or the planner
-stops using them.
+Every word must match one of first name, last name, email or company. On PostgreSQL a word of
+three or more characters matches anywhere (a trigram GIN index over the joined fields serves
+it); a shorter word, which trigrams cannot index, matches the start of a word through a
+`simple` tsvector (GIN). SQLite falls back to case-insensitive LIKE. The index expressions in
+migration leads/0002 must stay identical to these, or the planner stops using them.
 """
 
 import re
@@ -14,9 +15,9 @@ from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 SEARCH_FIELDS = ("first_name", "last_name", "email", "company")
+TRIGRAM_MIN = 3
 
-# Trigram matching needs three characters; shorter terms would scan the table.
-_TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
+_WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 
 
 def search_vector() -> SearchVector:
@@ -33,23 +34,32 @@ def search_haystack() -> Concat:
 
 
 def lead_search(queryset: QuerySet, term: str) -> QuerySet:
-    words = _TOKEN.findall(term)
+    words = _WORD.findall(term)
     if not words:
         return queryset
     if connection.vendor == "postgresql":
-        # Every word as a prefix ('jan' finds Jane), all words required.
-        query = " & ".join(
-            "'{}':*".format(word.replace("'", "''").replace("\\", "")) for word in words
-        )
-        return queryset.annotate(_search=search_vector(), _haystack=search_haystack()).filter(
-            Q(_search=SearchQuery(query, search_type="raw", config="simple"))
-            | Q(_haystack__icontains=term.strip())
-        )
+        return _postgres_search(queryset, words)
     for word in words:
         queryset = queryset.filter(
             Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
             | Q(email__icontains=word)
             | Q(company__icontains=word)
+        )
+    return queryset
+
+
+def _postgres_search(queryset: QuerySet, words: list[str]) -> QuerySet:
+    long_words = [w for w in words if len(w) >= TRIGRAM_MIN]
+    short_words = [w for w in words if len(w) < TRIGRAM_MIN]
+    if long_words:
+        queryset = queryset.annotate(_haystack=search_haystack())
+        for word in long_words:
+            queryset = queryset.filter(_haystack__icontains=word)
+    if short_words:
+        # _WORD admits no quote or backslash, so each word is a safe quoted tsquery lexeme.
+        query = " & ".join(f"'{word}':*" for word in short_words)
+        queryset = queryset.annotate(_search=search_vector()).filter(
+            _search=SearchQuery(query, search_type="raw", config="simple")
         )
     return queryset

@@ -157,15 +157,37 @@ EDITABLE_FIELDS = frozenset(
 MANAGER_FIELDS = frozenset({"assigned_to"})
 
 
+def lead_editable_fields(user: User) -> frozenset[str]:
+    return EDITABLE_FIELDS | MANAGER_FIELDS if user.is_manager else EDITABLE_FIELDS
+
+
+# A rep moves a lead between these by hand; qualifying and converting have their own actions.
+MANUAL_STATUSES = frozenset({LeadStatus.NEW, LeadStatus.CONTACTED})
+
+
+class LeadUpdateError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
     """Apply a rep's or manager's edit, and record what changed on the timeline."""
-    allowed = EDITABLE_FIELDS | (MANAGER_FIELDS if by.is_manager else frozenset())
-    unknown = set(data) - allowed
+    unknown = set(data) - lead_editable_fields(by)
     if unknown:
-        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+        raise LeadUpdateError(sorted(unknown)[0], "You cannot change this field.")
 
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        status = data.get("lead_status", lead.lead_status)
+        if status != lead.lead_status and not (
+            lead.lead_status in MANUAL_STATUSES and status in MANUAL_STATUSES
+        ):
+            raise LeadUpdateError(
+                "lead_status",
+                f"A lead goes from {lead.lead_status} to {status} by qualifying or converting it, "
+                "not by editing its status.",
+            )
         changes: dict[str, list[Any]] = {}
         for name, value in data.items():
             if name == "email":

@@ -1,10 +1,10 @@
 from django.db import IntegrityError
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from ..filters import LeadFilter
 from ..models import Lead
 from ..selectors import lead_activity_list, lead_visible_to
-from ..services import EDITABLE_FIELDS, MANAGER_FIELDS, lead_capture, lead_update
+from ..services import LeadUpdateError, lead_capture, lead_editable_fields, lead_update
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
 from .payload import capture_kwargs, capture_payload
 from .serializers import LeadActivitySerializer, LeadCaptureInputSerializer, LeadSerializer
@@ -70,7 +70,10 @@ class LeadViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
-        allowed = EDITABLE_FIELDS | (MANAGER_FIELDS if request.user.is_manager else frozenset())
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Expected an object of fields to change."]})
+        # Read-only fields are refused, not silently dropped, so a client learns its edit failed.
+        allowed = lead_editable_fields(request.user)
         refused = {
             name: ["You cannot change this field."] for name in request.data if name not in allowed
         }
@@ -80,6 +83,8 @@ class LeadViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             lead = lead_update(lead=lead, data=serializer.validated_data, by=request.user)
+        except LeadUpdateError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
         except IntegrityError as exc:
             raise ValidationError({"email": ["Another lead has this email."]}) from exc
         return Response(self.get_serializer(lead).data)
