@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 
 from .models import User
+
+SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Superusers manage everything; sales managers may edit reps' names and availability only."""
+
     list_display = (
         "username",
         "email",
@@ -18,11 +23,36 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("role", "is_available", "is_active", "is_staff")
     list_editable = ("is_available",)
-    fieldsets = (
-        *DjangoUserAdmin.fieldsets,
-        ("Sales", {"fields": ("role", "is_available", "max_open_leads")}),
+    fieldsets = (*DjangoUserAdmin.fieldsets, SALES_FIELDSET)
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Sales", {"fields": ("email", "role")}))
+    manager_fieldsets = (
+        (None, {"fields": ("username",)}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Sales", {"fields": ("is_available", "max_open_leads")}),
     )
-    add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
-        ("Sales", {"fields": ("email", "role")}),
-    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.manager_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if not request.user.is_superuser:
+            return ("username",)
+        return super().get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Staff accounts hold admin rights; only a superuser may touch them.
+        if (
+            obj is not None
+            and obj.is_staff
+            and not request.user.is_superuser
+            and obj != request.user
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)

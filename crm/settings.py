@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "crm",
     "leads",
     "scoring",
@@ -195,6 +196,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Schedules live in the database, so ops edit them in admin (Periodic tasks).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -231,5 +234,6 @@ LOGGING = {
 }
 
 # --- Lead workflow ---------------------------------------------------------------------------
-# Celery task names started, in order, after each capture commits; each takes the lead id.
-LEAD_CAPTURED_TASKS: list[str] = []
+# Celery task names started, in order, once a change to a lead commits (a capture, a new
+# activity, an edit); each takes the lead id.
+LEAD_CHANGED_TASKS: list[str] = ["scoring.lead_score"]

@@ -37,14 +37,12 @@ class TaskInline(admin.TabularInline):
 class LeadAdmin(admin.ModelAdmin):
     list_display = (
         "email",
-        "first_name",
-        "last_name",
+        "name",
         "company",
         "lead_status",
         "score",
         "grade",
         "assigned_to",
-        "lead_source",
         "created_at",
     )
     list_filter = ("lead_status", "grade", "lead_source", "qualified", "converted", "assigned_to")
@@ -64,6 +62,11 @@ class LeadAdmin(admin.ModelAdmin):
         "converted_at",
     )
     inlines = (TaskInline, LeadActivityInline)
+
+    @admin.display(description="Name", ordering="last_name")
+    def name(self, obj: Lead) -> str:
+        return obj.full_name
+
     fieldsets = (
         (None, {"fields": ("id", "first_name", "last_name", "email", "phone", "company", "title")}),
         ("Firmographics", {"fields": ("industry", "employee_count", "annual_revenue")}),

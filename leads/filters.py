@@ -3,7 +3,7 @@ import django_filters
 from .models import Lead, LeadStatus
 from .search import lead_search
 
-BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+BOOLEAN_CHOICES = [("", "any"), ("true", "yes"), ("false", "no")]
 
 
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
@@ -20,14 +20,18 @@ class LeadFilter(django_filters.FilterSet):
     grade = django_filters.CharFilter()
     lead_source = django_filters.CharFilter()
     assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
-    unassigned = StrictBooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    unassigned = StrictBooleanFilter(
+        field_name="assigned_to", lookup_expr="isnull", label="Unassigned"
+    )
     qualified = StrictBooleanFilter()
     converted = StrictBooleanFilter()
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200, label="Search name, email or company"
+    )
     ordering = django_filters.OrderingFilter(fields=("score", "created_at", "updated_at"))
 
     class Meta:

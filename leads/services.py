@@ -118,8 +118,72 @@ def lead_capture(
                 }
             ),
         )
-        tasks_enqueue_on_commit(settings.LEAD_CAPTURED_TASKS, str(lead.pk))
+        lead_changed(lead)
     return CaptureResult(lead=lead, created=created)
+
+
+def lead_changed(lead: Lead) -> None:
+    """The seam: what follows any change to a lead (scoring, then routing) starts on commit."""
+    tasks_enqueue_on_commit(settings.LEAD_CHANGED_TASKS, str(lead.pk))
+
+
+# Activities a rep logs by hand, and those marketing tools report through the events API.
+LOGGABLE_TYPES = (
+    ActivityType.CALL,
+    ActivityType.EMAIL,
+    ActivityType.MEETING,
+    ActivityType.NOTE,
+)
+EVENT_TYPES = (
+    ActivityType.EMAIL_OPENED,
+    ActivityType.EMAIL_CLICKED,
+    ActivityType.PAGE_VIEWED,
+    ActivityType.FORM_SUBMITTED,
+    ActivityType.DEMO_REQUESTED,
+)
+
+
+def lead_activity_log(
+    *,
+    lead: Lead,
+    type: str,
+    description: str = "",
+    by: User | None = None,
+    occurred_at=None,
+    metadata: dict[str, Any] | None = None,
+) -> LeadActivity:
+    """Append to the lead's timeline; the lead is rescored once this commits."""
+    with transaction.atomic():
+        activity = LeadActivity.objects.create(
+            lead=lead,
+            type=type,
+            description=description,
+            created_by=by,
+            created_at=occurred_at or timezone.now(),
+            metadata=metadata or {},
+        )
+        lead_changed(lead)
+    return activity
+
+
+class LeadNotFound(LookupError):
+    pass
+
+
+def lead_event_record(
+    *, email: str, type: str, description: str = "", occurred_at=None, received_via: str = ""
+) -> LeadActivity:
+    """A marketing tool reports what a known lead did; unknown emails are refused, not created."""
+    lead = Lead.objects.filter(email=email_normalize(email)).first()
+    if lead is None:
+        raise LeadNotFound(f"No lead has the email {email_normalize(email)}.")
+    return lead_activity_log(
+        lead=lead,
+        type=type,
+        description=description,
+        occurred_at=occurred_at,
+        metadata={"received_via": received_via} if received_via else None,
+    )
 
 
 def _lead_merge(
@@ -225,6 +289,7 @@ def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
                 metadata=_json_safe({"changes": changes}),
                 created_by=by,
             )
+        lead_changed(lead)
     return lead
 
 

@@ -23,8 +23,11 @@ def origin_of(request) -> str:
 
 
 def _back_url(request) -> str:
+    """The form's page, when the browser said which it was (cross-site, most send only the origin)."""
     referer = request.headers.get("Referer", "")
-    return referer if referer.startswith(("https://", "http://")) else ""
+    scheme, _, rest = referer.partition("://")
+    has_path = "/" in rest and rest.split("/", 1)[1] != ""
+    return referer if scheme in ("http", "https") and has_path else ""
 
 
 # Cross-site by design: the form sits on a marketing site, which cannot hold our CSRF token.

@@ -1,12 +1,52 @@
 from django.contrib import admin
 
-from .models import ScoringRule
+from .models import GradeBand, ScoringRule, ScoringSettings
+from .services import scoring_rules_changed
+
+
+class RescoreOnChangeAdmin(admin.ModelAdmin):
+    """Every saved or deleted row changes scores: rescore all leads in the background."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        scoring_rules_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        scoring_rules_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        scoring_rules_changed()
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "field", "operator", "value", "points", "active", "updated_at")
-    list_filter = ("active", "field", "operator")
-    list_editable = ("active",)
+class ScoringRuleAdmin(RescoreOnChangeAdmin):
+    list_display = ("name", "category", "field", "operator", "value", "points", "tier", "active")
+    list_filter = ("active", "category", "tier")
+    list_editable = ("points", "active")
     search_fields = ("name", "field", "value")
-    readonly_fields = ("id", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "category", "active")}),
+        ("Condition", {"fields": ("field", "operator", "value", "points", "tier")}),
+        ("Behavioral", {"fields": ("max_occurrences", "window_days")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(GradeBand)
+class GradeBandAdmin(RescoreOnChangeAdmin):
+    list_display = ("grade", "min_score")
+    list_editable = ("min_score",)
+
+
+@admin.register(ScoringSettings)
+class ScoringSettingsAdmin(RescoreOnChangeAdmin):
+    list_display = ("__str__", "qualify_threshold")
+
+    def has_add_permission(self, request) -> bool:
+        return not ScoringSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

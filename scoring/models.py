@@ -1,23 +1,109 @@
 import uuid
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from crm.conditions import OPERATOR_CHOICES, ConditionError
+
+
+class Category(models.TextChoices):
+    DEMOGRAPHIC = "demographic", "Demographic"
+    FIRMOGRAPHIC = "firmographic", "Firmographic"
+    BEHAVIORAL = "behavioral", "Behavioral"
 
 
 class ScoringRule(models.Model):
-    """One condition on a lead and the points it is worth; managers edit these in admin."""
+    """A condition and the points it is worth; managers edit these in admin.
+
+    Demographic and firmographic rules test the lead's fields. Behavioral rules count the
+    lead's activities of a type (field `activity_type`), `points` for each occurrence.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
-    field = models.CharField(max_length=100)
-    operator = models.CharField(max_length=50)
-    value = models.CharField(max_length=255, blank=True)
-    points = models.IntegerField()
+    category = models.CharField(
+        max_length=20, choices=Category.choices, default=Category.DEMOGRAPHIC
+    )
+    field = models.CharField(
+        max_length=100,
+        help_text="A lead field (title, email, employee_count, …), custom_fields.<key>, "
+        "or activity_type for behavioral rules.",
+    )
+    operator = models.CharField(max_length=50, choices=OPERATOR_CHOICES)
+    value = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="For 'in', values separated by commas; for 'between', low,high.",
+    )
+    points = models.IntegerField(validators=[MinValueValidator(-100), MaxValueValidator(100)])
+    tier = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Rules that share a tier are alternatives: only the one with the most "
+        "points among those that match counts (e.g. company size bands).",
+    )
+    max_occurrences = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Behavioral: count at most this many activities.",
+    )
+    window_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Behavioral: count only activities of the last N days, so old interest decays.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["category", "tier", "-points", "name"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.points:+d})"
+
+    def clean(self) -> None:
+        from .rules import rule_compile
+
+        try:
+            rule_compile(self)
+        except ConditionError as exc:
+            raise ValidationError({exc.part: str(exc)}) from exc
+
+
+class GradeBand(models.Model):
+    """A lead whose score reaches min_score gets this grade (the highest band it reaches)."""
+
+    grade = models.CharField(max_length=10, unique=True)
+    min_score = models.PositiveSmallIntegerField(unique=True, validators=[MaxValueValidator(100)])
+
+    class Meta:
+        ordering = ["-min_score"]
+
+    def __str__(self) -> str:
+        return f"{self.grade} ≥ {self.min_score}"
+
+
+class ScoringSettings(models.Model):
+    """The one row of scoring settings (pk 1)."""
+
+    qualify_threshold = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text="A new or contacted lead whose score reaches this is qualified automatically.",
+    )
+
+    class Meta:
+        verbose_name = "scoring settings"
+        verbose_name_plural = "scoring settings"
+
+    def __str__(self) -> str:
+        return "Scoring settings"
+
+    @classmethod
+    def load(cls) -> "ScoringSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings

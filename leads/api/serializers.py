@@ -7,7 +7,12 @@ from rest_framework import serializers
 
 from crm.models import Role, User
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from ..models import Channel, Lead, LeadActivity, LeadStatus
+from ..services import EVENT_TYPES, LOGGABLE_TYPES
 
 CUSTOM_FIELDS_MAX_KEYS = 50
 CUSTOM_FIELD_KEY_MAX = 100
@@ -142,3 +147,26 @@ class LeadActivitySerializer(serializers.ModelSerializer):
     class Meta:
         model = LeadActivity
         fields = ["id", "type", "description", "metadata", "created_by", "created_at"]
+
+
+class LeadActivityInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=[(t.value, t.label) for t in (*LOGGABLE_TYPES, *EVENT_TYPES)]
+    )
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+
+
+# Clocks of marketing tools drift; an event far in the future would never leave a score window.
+EVENT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class EventInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+    type = serializers.ChoiceField(choices=[(t.value, t.label) for t in EVENT_TYPES])
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    occurred_at = serializers.DateTimeField(required=False)
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now() + EVENT_CLOCK_SKEW:
+            raise serializers.ValidationError("Must not be in the future.")
+        return value

@@ -12,10 +12,24 @@ from rest_framework.views import APIView
 from ..filters import LeadFilter
 from ..models import Lead
 from ..selectors import lead_activity_list, lead_visible_to
-from ..services import LeadUpdateError, lead_capture, lead_editable_fields, lead_update
+from ..services import (
+    LeadNotFound,
+    LeadUpdateError,
+    lead_activity_log,
+    lead_capture,
+    lead_editable_fields,
+    lead_event_record,
+    lead_update,
+)
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
 from .payload import capture_kwargs, capture_payload
-from .serializers import LeadActivitySerializer, LeadCaptureInputSerializer, LeadSerializer
+from .serializers import (
+    EventInputSerializer,
+    LeadActivityInputSerializer,
+    LeadActivitySerializer,
+    LeadCaptureInputSerializer,
+    LeadSerializer,
+)
 
 
 class LeadCaptureApi(APIView):
@@ -89,9 +103,46 @@ class LeadViewSet(
             raise ValidationError({"email": ["Another lead has this email."]}) from exc
         return Response(self.get_serializer(lead).data)
 
-    @extend_schema(responses=LeadActivitySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(methods=["GET"], request=None, responses=LeadActivitySerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=LeadActivityInputSerializer,
+        responses={201: LeadActivitySerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
     def activities(self, request, pk=None):
         lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        if request.method == "POST":
+            serializer = LeadActivityInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            activity = lead_activity_log(lead=lead, by=request.user, **serializer.validated_data)
+            return Response(LeadActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(lead_activity_list(lead=lead))
         return self.get_paginated_response(LeadActivitySerializer(page, many=True).data)
+
+
+class EventCaptureApi(APIView):
+    """Marketing tools report what a known lead did (opened, clicked, viewed), by email."""
+
+    authentication_classes = [CaptureKeyAuthentication]
+    permission_classes = [HasCaptureKey]
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        request=EventInputSerializer,
+        responses={
+            201: LeadActivitySerializer,
+            400: OpenApiResponse(description="Per-field errors, e.g. an unknown type."),
+            404: OpenApiResponse(description="No lead has this email; nothing was stored."),
+        },
+    )
+    def post(self, request):
+        serializer = EventInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            activity = lead_event_record(
+                **serializer.validated_data, received_via=f"capture key: {request.auth.name}"
+            )
+        except LeadNotFound as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        return Response(LeadActivitySerializer(activity).data, status=status.HTTP_201_CREATED)

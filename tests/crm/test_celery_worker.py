@@ -9,7 +9,7 @@ from tests.celery_worker import celery_worker, requires_broker, wait_for  # noqa
 pytestmark = [requires_broker, pytest.mark.django_db(transaction=True)]
 
 
-@override_settings(LEAD_CAPTURED_TASKS=["tests.lead_touch"])
+@override_settings(LEAD_CHANGED_TASKS=["tests.lead_touch"])
 def test_capture_side_effects_run_on_a_real_worker(celery_worker, capture_client):  # noqa: F811
     response = capture_client.post("/api/v1/capture/", {"email": "w@x.com"}, format="json")
 

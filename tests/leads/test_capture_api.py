@@ -249,7 +249,7 @@ def test_a_rep_token_is_not_a_capture_key(api_client, rep):
     assert post(api_client, {"email": "a@x.com"}).status_code == 401
 
 
-@override_settings(LEAD_CAPTURED_TASKS=["tests.lead_touch"])
+@override_settings(LEAD_CHANGED_TASKS=["tests.lead_touch"])
 def test_side_effects_start_only_after_commit(capture_client, django_capture_on_commit_callbacks):
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -262,7 +262,7 @@ def test_side_effects_start_only_after_commit(capture_client, django_capture_on_
     assert LeadActivity.objects.filter(description="touched", lead__email="a@x.com").count() == 1
 
 
-@override_settings(LEAD_CAPTURED_TASKS=["tests.lead_touch"])
+@override_settings(LEAD_CHANGED_TASKS=["tests.lead_touch"])
 def test_rolled_back_capture_leaves_nothing_and_starts_nothing(django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,

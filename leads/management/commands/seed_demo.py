@@ -1,7 +1,9 @@
 import random
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -97,6 +99,15 @@ TITLES = [
     "Procurement Lead",
     "",
 ]
+# (employees, annual revenue) pairs that belong together.
+SIZES = [
+    (8, 400_000),
+    (40, 3_000_000),
+    (150, 12_000_000),
+    (600, 60_000_000),
+    (2500, 250_000_000),
+    (12000, 1_500_000_000),
+]
 SOURCES = ["website_form", "live_chat", "api", "webinar", "referral", "trade_show"]
 BEHAVIOUR = [
     ActivityType.EMAIL_OPENED,
@@ -138,6 +149,8 @@ class Command(BaseCommand):
                 defaults={"success_url": "https://www.example.com/thanks/"},
             )
             created = self._leads(rng, leads, reps)
+        # Scores come from the scoring rules, like every other lead's.
+        call_command("rescore_leads", stdout=StringIO())
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
         self.stdout.write(
             "Sign in at http://127.0.0.1:8000/admin/ as maria (manager), or to the API as "
@@ -155,8 +168,12 @@ class Command(BaseCommand):
             if email in existing:
                 continue
             created_at = now - timedelta(days=rng.uniform(0, 90))
-            status = rng.choices(list(LeadStatus), weights=[40, 25, 15, 10, 10])[0]
+            # Qualified and converted leads come from scoring and conversion, not from here.
+            status = rng.choices(
+                [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.UNQUALIFIED], weights=[55, 35, 10]
+            )[0]
             owner = rng.choice(reps) if status != LeadStatus.NEW or rng.random() < 0.6 else None
+            employees, revenue = rng.choice(SIZES)
             lead = Lead(
                 first_name=first,
                 last_name=last,
@@ -165,22 +182,16 @@ class Command(BaseCommand):
                 company=company,
                 title=rng.choice(TITLES),
                 industry=industry,
-                employee_count=rng.choice([8, 40, 150, 600, 2500, 12000]),
-                annual_revenue=Decimal(
-                    rng.choice([500_000, 2_000_000, 8_000_000, 25_000_000, 120_000_000])
-                ),
+                employee_count=employees,
+                annual_revenue=Decimal(revenue),
                 lead_source=rng.choice(SOURCES),
                 lead_status=status,
                 assigned_to=owner,
-                assigned_at=created_at + timedelta(minutes=rng.randint(2, 240)) if owner else None,
-                qualified=status in (LeadStatus.QUALIFIED, LeadStatus.CONVERTED),
+                assigned_at=min(now, created_at + timedelta(minutes=rng.randint(2, 240)))
+                if owner
+                else None,
                 created_at=created_at,
             )
-            if lead.qualified:
-                lead.qualified_at = created_at + timedelta(days=rng.uniform(1, 10))
-            if status == LeadStatus.CONVERTED:
-                lead.converted = True
-                lead.converted_at = lead.qualified_at + timedelta(days=rng.uniform(1, 14))
             leads.append(lead)
             activities.append(
                 LeadActivity(
@@ -191,15 +202,16 @@ class Command(BaseCommand):
                     created_at=created_at,
                 )
             )
+            age = (now - created_at).total_seconds()
             for _ in range(rng.randint(0, 6)):
                 activities.append(
                     LeadActivity(
                         lead=lead,
                         type=rng.choice(BEHAVIOUR),
-                        created_at=created_at + timedelta(hours=rng.uniform(1, 24 * 30)),
+                        created_at=created_at + timedelta(seconds=rng.uniform(0, age)),
                     )
                 )
-            if owner and not lead.converted:
+            if owner:
                 tasks.append(
                     Task(
                         lead=lead,

@@ -1,0 +1,53 @@
+from datetime import datetime, time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from scoring.services import leads_rescore
+
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = "Rescore leads with the active scoring rules, set-based in the database."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--since",
+            help="Only leads edited, or with activity, since this ISO date or datetime.",
+        )
+        parser.add_argument("--chunk-size", type=int, default=None)
+
+    def handle(self, *args, since: str | None, chunk_size: int | None, **options):
+        since_at = _parse_since(since) if since else None
+        show_bar = self.stdout.isatty()
+
+        def progress(done: int, total: int) -> None:
+            if show_bar and total:
+                filled = BAR_WIDTH * done // total
+                bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+                self.stdout.write(f"\r[{bar}] {done:,}/{total:,}", ending="")
+                self.stdout.flush()
+
+        summary = leads_rescore(since=since_at, chunk_size=chunk_size, progress=progress)
+        if show_bar:
+            self.stdout.write("")
+        self.stdout.write(
+            f"Leads scanned: {summary.scanned:,}\n"
+            f"Scores changed: {summary.changed:,}\n"
+            f"Newly qualified: {summary.qualified:,}\n"
+            f"Seconds: {summary.seconds:.2f}"
+        )
+
+
+def _parse_since(value: str) -> datetime:
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise CommandError(f"--since takes an ISO date or datetime, not {value!r}.")
+        moment = datetime.combine(day, time.min)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

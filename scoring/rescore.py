@@ -1,0 +1,189 @@
+"""Rescoring many leads in the database: the rules compiled into one UPDATE per chunk.
+
+The rule conditions compile through the ORM (so they are the same conditions as the Python
+execution, on SQLite and PostgreSQL alike); the UPDATE around them is written here, because
+the ORM cannot update from a derived table. Score, grade and qualification come out of the
+same statement, and only rows whose values change are written.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from operator import add
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Least
+
+from leads.models import Lead, LeadActivity, LeadStatus
+
+from .engine import QUALIFIABLE_STATUSES, activity_filter
+from .rules import RuleSet
+
+CHUNK_SIZE = 50_000
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    scanned: int
+    changed: int
+    qualified: int
+    seconds: float = 0.0
+
+
+def attribute_points(rules: RuleSet):
+    """Points from the lead's own fields, as one SQL expression."""
+    parts = [
+        Case(When(rule.condition.q(), then=Value(rule.points)), default=Value(0))
+        for rule in rules.rules
+    ]
+    parts += [
+        Case(
+            *(When(rule.condition.q(), then=Value(rule.points)) for rule in tier),
+            default=Value(0),
+        )
+        for tier in rules.tiers
+    ]
+    return reduce(add, parts, Value(0)) if parts else Value(0)
+
+
+def activity_points(rules: RuleSet, now: datetime):
+    """Points from the lead's activities, as one aggregate over them."""
+    parts = []
+    for rule in rules.activity_rules:
+        count = Count("pk", filter=activity_filter(rule, now))
+        if rule.max_occurrences is not None:
+            count = Least(count, Value(rule.max_occurrences))
+        parts.append(count * Value(rule.points))
+    return reduce(add, parts)
+
+
+def chunk_rescore(
+    rules: RuleSet, *, now: datetime, low=None, high=None, since: datetime | None = None
+) -> int:
+    """Rescore the leads with low < id <= high (open ends when None); return rows changed."""
+    bounds = Q()
+    if low is not None:
+        bounds &= Q(id__gt=low)
+    if high is not None:
+        bounds &= Q(id__lte=high)
+    leads = Lead.objects.filter(bounds)
+    if since is not None:
+        leads = leads.filter(
+            Q(updated_at__gte=since)
+            | Exists(LeadActivity.objects.filter(lead=OuterRef("pk"), created_at__gte=since))
+        )
+    a_sql, a_params = (
+        leads.order_by()
+        .annotate(attr=attribute_points(rules))
+        .values("id", "attr")
+        .query.sql_with_params()
+    )
+    source, source_params = f"({a_sql}) a", list(a_params)
+    behaviour = "0"
+    if rules.activity_rules:
+        types = sorted({t for rule in rules.activity_rules for t in rule.types})
+        activity_bounds = Q(type__in=types)
+        if low is not None:
+            activity_bounds &= Q(lead_id__gt=low)
+        if high is not None:
+            activity_bounds &= Q(lead_id__lte=high)
+        b_sql, b_params = (
+            LeadActivity.objects.filter(activity_bounds)
+            .order_by()
+            .values("lead_id")
+            .annotate(pts=activity_points(rules, now))
+            .values("lead_id", "pts")
+            .query.sql_with_params()
+        )
+        source += f" LEFT JOIN ({b_sql}) b ON b.lead_id = a.id"
+        source_params += b_params
+        behaviour = "COALESCE(b.pts, 0)"
+
+    raw = f"(a.attr + {behaviour})"
+    scores = (
+        f"SELECT a.id AS id, CASE WHEN {raw} < 0 THEN 0 WHEN {raw} > 100 THEN 100 "
+        f"ELSE {raw} END AS new_score FROM {source}"
+    )
+    grade = "''"
+    grade_params: list = []
+    if rules.bands:
+        grade = (
+            "CASE "
+            + " ".join("WHEN c.new_score >= %s THEN %s" for _ in rules.bands)
+            + " ELSE '' END"
+        )
+        for min_score, band in rules.bands:
+            grade_params += [min_score, band]
+    graded = f"SELECT c.id AS id, c.new_score AS new_score, {grade} AS new_grade FROM ({scores}) c"
+
+    # A plain UPDATE (no WITH), so that SQLite reports how many rows changed.
+    table = Lead._meta.db_table
+    statuses = ", ".join("%s" for _ in QUALIFIABLE_STATUSES)
+    qualify = (
+        f"(NOT {table}.qualified AND {table}.lead_status IN ({statuses}) AND d.new_score >= %s)"
+    )
+    qualify_params = [*(str(s) for s in QUALIFIABLE_STATUSES), rules.qualify_threshold]
+    sql = (
+        f"UPDATE {table} SET score = d.new_score, grade = d.new_grade, "
+        f"qualified = CASE WHEN {qualify} THEN %s ELSE {table}.qualified END, "
+        f"qualified_at = CASE WHEN {qualify} THEN %s ELSE {table}.qualified_at END, "
+        f"lead_status = CASE WHEN {qualify} THEN %s ELSE {table}.lead_status END "
+        f"FROM ({graded}) d WHERE {table}.id = d.id AND "
+        f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify})"
+    )
+    params = [
+        *qualify_params,
+        True,
+        *qualify_params,
+        connection.ops.adapt_datetimefield_value(now),
+        *qualify_params,
+        str(LeadStatus.QUALIFIED),
+        *grade_params,
+        *source_params,
+        *qualify_params,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def chunk_bounds(size: int):
+    """Yield (low, high) id bounds of consecutive chunks of about `size` leads."""
+    low = None
+    while True:
+        ids = Lead.objects.order_by("id")
+        if low is not None:
+            ids = ids.filter(id__gt=low)
+        high = ids.values_list("id", flat=True)[size - 1 : size].first()
+        yield low, high
+        if high is None:
+            return
+        low = high
+
+
+def leads_rescore_sql(
+    rules: RuleSet,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> RescoreSummary:
+    leads = Lead.objects.all()
+    if since is not None:
+        leads = leads.filter(
+            Q(updated_at__gte=since)
+            | Exists(LeadActivity.objects.filter(lead=OuterRef("pk"), created_at__gte=since))
+        )
+    scanned = leads.count()
+    total = Lead.objects.count()
+    changed = done = 0
+    for low, high in chunk_bounds(chunk_size):
+        changed += chunk_rescore(rules, now=now, low=low, high=high, since=since)
+        done = total if high is None else min(done + chunk_size, total)
+        if progress:
+            progress(done, total)
+    qualified = Lead.objects.filter(qualified_at=now).count()
+    return RescoreSummary(scanned=scanned, changed=changed, qualified=qualified)

@@ -1,0 +1,16 @@
+from datetime import datetime
+
+from celery import shared_task
+
+from .services import lead_score, leads_rescore
+
+
+@shared_task(name="scoring.lead_score")
+def lead_score_task(lead_id: str) -> None:
+    lead_score(lead_id=lead_id)
+
+
+@shared_task(name="scoring.leads_rescore")
+def leads_rescore_task(since: str | None = None) -> dict:
+    summary = leads_rescore(since=datetime.fromisoformat(since) if since else None)
+    return {"scanned": summary.scanned, "changed": summary.changed, "qualified": summary.qualified}
