@@ -1,15 +1,13 @@
 import json
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Role, User
-
-from datetime import timedelta
-
-from django.utils import timezone
 
 from ..models import Channel, Lead, LeadActivity, LeadStatus
 from ..services import EVENT_TYPES, LOGGABLE_TYPES
