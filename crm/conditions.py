@@ -338,22 +338,24 @@ class CustomFieldNumber(_CustomField):
         " WHEN jsonb_typeof({cf} -> %s) = 'string' AND ({cf} ->> %s) ~ '^-?[0-9]+(\\.[0-9]+)?$'"
         " THEN ({cf} ->> %s)::numeric END)"
     )
-    # CAST gives the result REAL affinity, so SQLite compares it with parameters as numbers.
+    # The outer CAST gives the result REAL affinity (a CASE has none), so SQLite compares it
+    # with the text-bound Decimal parameters as numbers.
     sqlite_template = (
-        "(CASE WHEN json_type({cf}, %s) IN ('integer', 'real') THEN CAST(json_extract({cf}, %s) AS REAL)"
+        "CAST(CASE WHEN json_type({cf}, %s) IN ('integer', 'real') THEN json_extract({cf}, %s)"
         " WHEN json_type({cf}, %s) = 'text' AND json_extract({cf}, %s) REGEXP '^-?[0-9]+(\\.[0-9]+)?$'"
-        " THEN CAST(json_extract({cf}, %s) AS REAL) END)"
+        " THEN json_extract({cf}, %s) END AS REAL)"
     )
 
 
 class CustomFieldIsSet(_CustomField):
     output_field_class = BooleanField
     conditional = True
+    # COALESCE: for a missing key the test is NULL, and NOT NULL would not make it true.
     postgres_template = (
-        "(jsonb_typeof({cf} -> %s) IN ('number', 'boolean')"
-        " OR (jsonb_typeof({cf} -> %s) = 'string' AND {cf} ->> %s <> ''))"
+        "COALESCE(jsonb_typeof({cf} -> %s) IN ('number', 'boolean')"
+        " OR (jsonb_typeof({cf} -> %s) = 'string' AND {cf} ->> %s <> ''), false)"
     )
     sqlite_template = (
-        "(json_type({cf}, %s) IN ('integer', 'real', 'true', 'false')"
-        " OR (json_type({cf}, %s) = 'text' AND json_extract({cf}, %s) <> ''))"
+        "COALESCE(json_type({cf}, %s) IN ('integer', 'real', 'true', 'false')"
+        " OR (json_type({cf}, %s) = 'text' AND json_extract({cf}, %s) <> ''), 0)"
     )

@@ -1,0 +1,228 @@
+"""The Python execution (one lead) and the SQL execution (many leads) agree for every lead.
+
+Hypothesis draws rule sets over every operator and field kind, leads with awkward values
+(case, empty strings, missing numbers, custom fields of every JSON type) and activity
+histories inside and outside score windows, then compares the two executions.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm.conditions import (
+    CUSTOM_PREFIX,
+    LEAD_FIELDS,
+    NUMBER,
+    NUMBER_OPERATORS,
+    PRESENCE_OPERATORS,
+    TEXT_OPERATORS,
+    Condition,
+    ConditionError,
+)
+from leads.models import Lead, LeadActivity, LeadStatus
+from scoring.engine import activity_counts, lead_score_compute, qualifies
+from scoring.models import Category, ScoringRule, ScoringSettings
+from scoring.rescore import leads_rescore_sql
+from scoring.rules import SCORING_FIELDS, RuleSet
+
+pytestmark = pytest.mark.django_db
+
+# Text that collides across fields and rules: case, substrings, LIKE wildcards, blanks.
+WORDS = [
+    "director",
+    "VP",
+    "vp of sales",
+    "C-level",
+    "Acme",
+    "acme corp",
+    "tech",
+    "a",
+    "_",
+    "%",
+    "x.edu",
+    ".gov",
+]
+NUMBERS = ["0", "5", "10", "100", "1000", "1000000", "10000000", "2.5", "-1"]
+CUSTOM_KEYS = ["plan", "seats"]
+ACTIVITY_TYPES = [
+    "email_opened",
+    "email_clicked",
+    "page_viewed",
+    "form_submitted",
+    "demo_requested",
+    "note",
+]
+
+text_values = st.sampled_from(["", *WORDS, "Director of VP", "ACME", "Tech Lead", "someone@x.edu"])
+custom_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-5, max_value=20000),
+    st.sampled_from([0.5, 2.5, 1000.25]),
+    st.sampled_from(["", "pro", "PRO plan", "25", "1000", "2.5", "-1", "12abc"]),
+)
+
+
+@st.composite
+def conditions(draw):
+    field = draw(st.sampled_from(sorted(SCORING_FIELDS) + [CUSTOM_PREFIX + k for k in CUSTOM_KEYS]))
+    if field.startswith(CUSTOM_PREFIX):
+        operators = TEXT_OPERATORS | NUMBER_OPERATORS | PRESENCE_OPERATORS
+    elif LEAD_FIELDS[field] == NUMBER:
+        operators = NUMBER_OPERATORS | PRESENCE_OPERATORS
+    else:
+        operators = TEXT_OPERATORS | PRESENCE_OPERATORS
+    operator = draw(st.sampled_from(sorted(operators)))
+    if operator in PRESENCE_OPERATORS:
+        value = ""
+    elif operator == "between":
+        low, high = sorted(
+            draw(st.lists(st.sampled_from(NUMBERS), min_size=2, max_size=2)), key=Decimal
+        )
+        value = f"{low},{high}"
+    elif operator == "in":
+        pool = NUMBERS if operator in NUMBER_OPERATORS and _numeric(field, operator) else WORDS
+        value = ",".join(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3)))
+    elif _numeric(field, operator):
+        value = draw(st.sampled_from(NUMBERS))
+    else:
+        value = draw(st.sampled_from(WORDS))
+    try:
+        Condition.parse(field, operator, value, fields=SCORING_FIELDS)
+    except ConditionError:
+        value = None
+    return field, operator, value
+
+
+def _numeric(field: str, operator: str) -> bool:
+    if field.startswith(CUSTOM_PREFIX):
+        return operator in NUMBER_OPERATORS - TEXT_OPERATORS
+    return LEAD_FIELDS[field] == NUMBER
+
+
+@st.composite
+def rules(draw):
+    drawn = []
+    for _ in range(draw(st.integers(min_value=0, max_value=7))):
+        points = draw(st.integers(min_value=-30, max_value=45))
+        if draw(st.booleans()):
+            field, operator, value = draw(conditions())
+            if value is None:
+                continue
+            drawn.append(
+                ScoringRule(
+                    name="r",
+                    category=Category.DEMOGRAPHIC,
+                    field=field,
+                    operator=operator,
+                    value=value,
+                    points=points,
+                    tier=draw(st.sampled_from(["", "", "size", "money"])),
+                )
+            )
+        else:
+            types = draw(
+                st.lists(st.sampled_from(ACTIVITY_TYPES), min_size=1, max_size=2, unique=True)
+            )
+            drawn.append(
+                ScoringRule(
+                    name="b",
+                    category=Category.BEHAVIORAL,
+                    field="activity_type",
+                    operator="in" if len(types) > 1 else "equals",
+                    value=",".join(types),
+                    points=points,
+                    max_occurrences=draw(st.one_of(st.none(), st.integers(1, 4))),
+                    window_days=draw(st.one_of(st.none(), st.integers(1, 60))),
+                )
+            )
+    return drawn
+
+
+@st.composite
+def leads(draw):
+    drawn = []
+    for i in range(draw(st.integers(min_value=1, max_value=6))):
+        lead = Lead(
+            email=f"lead{i}@" + draw(st.sampled_from(["acme.com", "x.edu", "city.gov", "vp.io"])),
+            first_name=draw(text_values),
+            last_name=draw(text_values),
+            company=draw(text_values),
+            title=draw(text_values),
+            industry=draw(st.sampled_from(["", "Technology", "technology", "Finance", "Retail"])),
+            lead_source=draw(st.sampled_from(["", "api", "webinar"])),
+            employee_count=draw(
+                st.one_of(st.none(), st.sampled_from([0, 5, 10, 11, 100, 101, 1000, 5000]))
+            ),
+            annual_revenue=draw(
+                st.one_of(
+                    st.none(),
+                    st.sampled_from(
+                        [
+                            Decimal("0"),
+                            Decimal("2.5"),
+                            Decimal("1000000"),
+                            Decimal("1000000.01"),
+                            Decimal("25000000"),
+                        ]
+                    ),
+                )
+            ),
+            lead_status=draw(st.sampled_from(list(LeadStatus))),
+            qualified=draw(st.booleans()),
+            custom_fields={k: draw(custom_values) for k in CUSTOM_KEYS if draw(st.booleans())},
+        )
+        ages = draw(
+            st.lists(st.tuples(st.sampled_from(ACTIVITY_TYPES), st.integers(0, 90)), max_size=6)
+        )
+        drawn.append((lead, ages))
+    return drawn
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rule_rows=rules(),
+    lead_rows=leads(),
+    threshold=st.integers(min_value=0, max_value=100),
+    chunk_size=st.integers(min_value=1, max_value=7),
+)
+def test_python_and_sql_executions_agree(db, rule_rows, lead_rows, threshold, chunk_size):
+    ScoringRule.objects.all().delete()
+    Lead.objects.all().delete()
+    ScoringSettings.objects.update_or_create(pk=1, defaults={"qualify_threshold": threshold})
+    ScoringRule.objects.bulk_create(rule_rows)
+    now = timezone.now()
+    Lead.objects.bulk_create([lead for lead, _ in lead_rows])
+    LeadActivity.objects.bulk_create(
+        LeadActivity(lead=lead, type=kind, created_at=now - timedelta(days=age, hours=1))
+        for lead, ages in lead_rows
+        for kind, age in ages
+    )
+    ruleset = RuleSet.load()
+
+    expected = {}
+    for lead in Lead.objects.all():
+        result = lead_score_compute(lead, activity_counts(lead.pk, ruleset, now), ruleset)
+        newly = qualifies(lead, result.score, ruleset)
+        expected[lead.pk] = (
+            result.score,
+            result.grade,
+            lead.qualified or newly,
+            LeadStatus.QUALIFIED if newly else lead.lead_status,
+        )
+
+    leads_rescore_sql(ruleset, now=now, chunk_size=chunk_size)
+
+    actual = {
+        row[0]: row[1:]
+        for row in Lead.objects.values_list("pk", "score", "grade", "qualified", "lead_status")
+    }
+    assert actual == expected, [(r.field, r.operator, r.value, r.tier) for r in rule_rows]
