@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 
 from .models import User
+from .services import user_role_apply
 
 SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
 
@@ -51,6 +52,12 @@ class UserAdmin(DjangoUserAdmin):
         ):
             return False
         return super().has_change_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        # After the form's own groups are saved, or they would undo the role's group.
+        super().save_related(request, form, formsets, change)
+        if "role" in form.changed_data:
+            user_role_apply(form.instance)
 
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:

@@ -219,10 +219,13 @@ class Condition:
         number = self._sql_number()
         if op == "not_equals":
             return _q(number, "isnull", True) | ~_q(number, "exact", value)
+        # Explicitly not null: Django turns a comparison that every value of a column's range
+        # satisfies (employee_count > -1) into TRUE, which would also match a missing number.
+        present = _q(number, "isnull", False)
         if op == "between":
-            return _q(number, "gte", value[0]) & _q(number, "lte", value[1])
+            return present & _q(number, "gte", value[0]) & _q(number, "lte", value[1])
         lookup = {"equals": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte", "in": "in"}
-        return _q(number, lookup[op], list(value) if op == "in" else value)
+        return present & _q(number, lookup[op], list(value) if op == "in" else value)
 
     def _custom_key(self) -> str:
         return self.field[len(CUSTOM_PREFIX) :]

@@ -6,13 +6,10 @@ that is not there yet. Tasks are looked up by name so that an app low in the imp
 (leads) can start work owned by an app above it (scoring, assignment) without importing it.
 """
 
-import logging
 from collections.abc import Iterable
 
 from celery import current_app
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 
 def task_enqueue_on_commit(task_name: str, *args: object) -> None:

@@ -12,14 +12,29 @@ MANAGER_APPS = ("leads", "scoring", "assignment", "conversion")
 
 
 def managers_group_ensure() -> Group:
-    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(
-            Q(content_type__app_label__in=MANAGER_APPS)
-            | Q(content_type__app_label="crm", codename__in=["view_user", "change_user"])
+    """The managers' group; its permissions are set once, then left to the administrators."""
+    group, created = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                Q(content_type__app_label__in=MANAGER_APPS)
+                | Q(content_type__app_label="crm", codename__in=["view_user", "change_user"])
+            )
         )
-    )
     return group
+
+
+def user_role_apply(user: User) -> None:
+    """Managers sign in to admin as members of the managers' group; reps do not."""
+    group = managers_group_ensure()
+    if user.is_superuser:
+        return
+    user.is_staff = user.role == Role.MANAGER
+    user.save(update_fields=["is_staff"])
+    if user.role == Role.MANAGER:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
 
 
 def user_upsert(
@@ -29,7 +44,6 @@ def user_upsert(
     with transaction.atomic():
         user, created = User.objects.select_for_update().get_or_create(username=username)
         user.role = role
-        user.is_staff = role == Role.MANAGER
         user.is_active = True
         if email is not None:
             user.email = email
@@ -38,9 +52,5 @@ def user_upsert(
         elif created:
             user.set_unusable_password()
         user.save()
-        group = managers_group_ensure()
-        if role == Role.MANAGER:
-            user.groups.add(group)
-        else:
-            user.groups.remove(group)
+        user_role_apply(user)
     return user, created

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
@@ -7,23 +8,21 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .models import CaptureForm, CaptureKey, Lead, LeadActivity, Task
+from .selectors import lead_activity_list
+from .services import (
+    CAPTURE_FIELDS,
+    MANUAL_STATUSES,
+    LeadUpdateError,
+    email_normalize,
+    lead_capture,
+    lead_editable_fields,
+    lead_status_change_check,
+    lead_update,
+)
 from .views import HONEYPOT_FIELD
 
 # The package's own key model is unused: capture keys are CaptureKey rows.
 admin.site.unregister(APIKey)
-
-
-class LeadActivityInline(admin.TabularInline):
-    model = LeadActivity
-    extra = 0
-    fields = ("created_at", "type", "description", "created_by")
-    readonly_fields = fields
-    ordering = ("-created_at",)
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TaskInline(admin.TabularInline):
@@ -33,8 +32,41 @@ class TaskInline(admin.TabularInline):
     autocomplete_fields = ("owner",)
 
 
+class LeadAdminForm(forms.ModelForm):
+    class Meta:
+        model = Lead
+        fields = [
+            *CAPTURE_FIELDS,
+            "email",
+            "lead_source",
+            "lead_status",
+            "assigned_to",
+            "custom_fields",
+        ]
+
+    def clean_email(self) -> str:
+        return email_normalize(self.cleaned_data["email"])
+
+    def clean_lead_status(self) -> str:
+        status = self.cleaned_data["lead_status"]
+        if self.instance.pk:
+            try:
+                lead_status_change_check(self.instance.lead_status, status)
+            except LeadUpdateError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        elif status not in MANUAL_STATUSES:
+            raise forms.ValidationError("A new lead starts as new or contacted.")
+        return status
+
+
+TIMELINE_ROWS = 50
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
+    """Edits go through the lead services, so the timeline records them like any other."""
+
+    form = LeadAdminForm
     list_display = (
         "email",
         "name",
@@ -50,23 +82,22 @@ class LeadAdmin(admin.ModelAdmin):
     list_select_related = ("assigned_to",)
     date_hierarchy = "created_at"
     autocomplete_fields = ("assigned_to",)
-    raw_id_fields = ("contact",)
+    # Score, qualification and conversion belong to their workflows, not to a form.
     readonly_fields = (
         "id",
-        "created_at",
-        "updated_at",
         "score",
         "grade",
+        "qualified",
         "qualified_at",
         "assigned_at",
+        "converted",
         "converted_at",
+        "contact",
+        "created_at",
+        "updated_at",
+        "timeline",
     )
-    inlines = (TaskInline, LeadActivityInline)
-
-    @admin.display(description="Name", ordering="last_name")
-    def name(self, obj: Lead) -> str:
-        return obj.full_name
-
+    inlines = (TaskInline,)
     fieldsets = (
         (None, {"fields": ("id", "first_name", "last_name", "email", "phone", "company", "title")}),
         ("Firmographics", {"fields": ("industry", "employee_count", "annual_revenue")}),
@@ -87,18 +118,65 @@ class LeadAdmin(admin.ModelAdmin):
         ),
         ("Conversion", {"fields": ("converted", "converted_at", "contact")}),
         ("More", {"fields": ("custom_fields", "created_at", "updated_at")}),
+        ("Timeline", {"fields": ("timeline",)}),
     )
+
+    @admin.display(description="Name", ordering="last_name")
+    def name(self, obj: Lead) -> str:
+        return obj.full_name
+
+    @admin.display(description=f"Latest {TIMELINE_ROWS} activities")
+    def timeline(self, obj: Lead) -> str:
+        if not obj.pk:
+            return "-"
+        rows = lead_activity_list(lead=obj)[:TIMELINE_ROWS]
+        return render_to_string("leads/admin_timeline.html", {"activities": rows})
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            editable = lead_editable_fields(request.user)
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+            lead_update(lead=Lead.objects.get(pk=obj.pk), data=data, by=request.user)
+            return
+        values = {name: form.cleaned_data.get(name) for name in CAPTURE_FIELDS}
+        result = lead_capture(
+            email=form.cleaned_data["email"],
+            source=form.cleaned_data["lead_source"],
+            values=values,
+            custom_fields=form.cleaned_data.get("custom_fields") or {},
+            received_via=f"admin: {request.user.get_username()}",
+        )
+        later = {
+            name: form.cleaned_data[name]
+            for name in ("lead_status", "assigned_to")
+            if form.cleaned_data.get(name) and form.cleaned_data[name] != getattr(result.lead, name)
+        }
+        if later:
+            lead_update(lead=result.lead, data=later, by=request.user)
+        # The admin goes on with this object (inlines, redirect): make it the saved lead.
+        obj.pk = result.lead.pk
+        obj._state.adding = False
 
 
 @admin.register(LeadActivity)
 class LeadActivityAdmin(admin.ModelAdmin):
+    """The timeline is a record: it can be read here, never rewritten."""
+
     list_display = ("lead", "type", "description", "created_by", "created_at")
     list_filter = ("type",)
     search_fields = ("lead__email", "description")
     list_select_related = ("lead", "created_by")
     raw_id_fields = ("lead", "created_by")
-    readonly_fields = ("id", "created_at")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Task)

@@ -1,9 +1,21 @@
 import django_filters
+from django import forms
 
 from .models import Lead, LeadStatus
 from .search import lead_search
 
 BOOLEAN_CHOICES = [("", "any"), ("true", "yes"), ("false", "no")]
+
+
+class IdFilter(django_filters.Filter):
+    """A whole positive number that fits a database id; anything else answers 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
@@ -19,7 +31,7 @@ class LeadFilter(django_filters.FilterSet):
     lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
     grade = django_filters.CharFilter()
     lead_source = django_filters.CharFilter()
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     unassigned = StrictBooleanFilter(
         field_name="assigned_to", lookup_expr="isnull", label="Unassigned"
     )

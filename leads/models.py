@@ -52,7 +52,7 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=100, blank=True)
     # Stored trimmed and lower-cased (a check constraint holds it), so the plain unique
     # index is a case-insensitive one and capture can upsert on it.
-    email = models.EmailField(max_length=255, unique=True)
+    email = models.EmailField(max_length=255)
     phone = models.CharField(max_length=50, blank=True)
     company = models.CharField(max_length=255, blank=True)
 
@@ -78,6 +78,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,  # lead_owner_score_idx starts with it
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
 
@@ -107,6 +108,8 @@ class Lead(models.Model):
             models.Index(fields=["assigned_to", "-score"], name="lead_owner_score_idx"),
         ]
         constraints = [
+            # A constraint rather than unique=True: PostgreSQL then builds no extra LIKE index.
+            models.UniqueConstraint(fields=["email"], name="lead_email_unique"),
             models.CheckConstraint(
                 condition=models.Q(email=Lower(Trim("email"))), name="lead_email_normalized"
             ),
@@ -137,7 +140,7 @@ class LeadActivity(models.Model):
     lead = models.ForeignKey(
         Lead, on_delete=models.CASCADE, related_name="activities", db_index=False
     )
-    type = models.CharField(max_length=50)
+    type = models.CharField(max_length=50, choices=ActivityType.choices)
     description = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_by = models.ForeignKey(

@@ -4,7 +4,6 @@ from django.db.models import QuerySet
 
 from crm.models import User
 
-from .filters import LeadFilter
 from .models import Lead, LeadActivity
 
 
@@ -16,11 +15,6 @@ def lead_visible_to(user: User) -> QuerySet[Lead]:
     if user.is_rep:
         return leads.filter(assigned_to=user)
     return leads.none()
-
-
-def lead_list(*, user: User, filters: dict) -> LeadFilter:
-    """The user's leads through the list filters; the caller checks `is_valid()`."""
-    return LeadFilter(filters, queryset=lead_visible_to(user))
 
 
 def lead_activity_list(*, lead: Lead) -> QuerySet[LeadActivity]:

@@ -53,6 +53,7 @@ def lead_capture(
     email: str,
     channel: str = Channel.API,
     source: str = "",
+    default_source: str = "",
     values: dict[str, Any] | None = None,
     custom_fields: dict[str, Any] | None = None,
     message: str = "",
@@ -63,7 +64,9 @@ def lead_capture(
     """Create the lead for this email, or update the one that has it.
 
     Submitted non-empty values overwrite; absent or empty ones never erase; custom_fields
-    merge key by key. Every call appends a capture activity holding what was sent.
+    merge key by key. `source` is the lead source as submitted (it overwrites);
+    `default_source` names a new lead's source when none was submitted. Every call appends
+    a capture activity holding what was sent.
     Race-free: the unique index on the normalized email decides who inserts, and the loser
     of a concurrent insert updates the winner's row under a row lock.
     """
@@ -71,8 +74,9 @@ def lead_capture(
     values = {
         k: v for k, v in (values or {}).items() if k in CAPTURE_FIELDS and v not in (None, "")
     }
-    custom_fields = custom_fields or {}
+    custom_fields = {k: v for k, v in (custom_fields or {}).items() if v not in (None, "")}
     channel = Channel(channel)
+    first_source = source or default_source or DEFAULT_SOURCE[channel]
 
     with transaction.atomic():
         lead = Lead.objects.select_for_update().filter(email=email).first()
@@ -83,7 +87,7 @@ def lead_capture(
                 with transaction.atomic():
                     lead = Lead.objects.create(
                         email=email,
-                        lead_source=source or DEFAULT_SOURCE[channel],
+                        lead_source=first_source,
                         lead_status=LeadStatus.CONTACTED
                         if channel == Channel.CHAT
                         else LeadStatus.NEW,
@@ -92,6 +96,8 @@ def lead_capture(
                     )
                 created = True
             except IntegrityError:
+                # Under READ COMMITTED the winner's row is visible once its insert committed,
+                # which is what our insert waited for. No row means another constraint failed.
                 lead = Lead.objects.select_for_update().filter(email=email).first()
                 if lead is None:
                     raise
@@ -107,7 +113,7 @@ def lead_capture(
             metadata=_json_safe(
                 {
                     "channel": channel.value,
-                    "source": source or DEFAULT_SOURCE[channel],
+                    "source": first_source,
                     "received_via": received_via,
                     "new_lead": created,
                     "submitted": {**values, "custom_fields": custom_fields}
@@ -235,6 +241,15 @@ class LeadUpdateError(ValueError):
         self.field = field
 
 
+def lead_status_change_check(current: str, new: str) -> None:
+    if new != current and not (current in MANUAL_STATUSES and new in MANUAL_STATUSES):
+        raise LeadUpdateError(
+            "lead_status",
+            f"A lead goes from {current} to {new} by qualifying or converting it, "
+            "not by editing its status.",
+        )
+
+
 def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
     """Apply a rep's or manager's edit, and record what changed on the timeline."""
     unknown = set(data) - lead_editable_fields(by)
@@ -243,15 +258,8 @@ def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
 
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        status = data.get("lead_status", lead.lead_status)
-        if status != lead.lead_status and not (
-            lead.lead_status in MANUAL_STATUSES and status in MANUAL_STATUSES
-        ):
-            raise LeadUpdateError(
-                "lead_status",
-                f"A lead goes from {lead.lead_status} to {status} by qualifying or converting it, "
-                "not by editing its status.",
-            )
+        if "lead_status" in data:
+            lead_status_change_check(lead.lead_status, data["lead_status"])
         changes: dict[str, list[Any]] = {}
         for name, value in data.items():
             if name == "email":

@@ -1,11 +1,11 @@
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import ValidationError
 
-from .api.payload import capture_kwargs, capture_payload
-from .api.serializers import LeadCaptureInputSerializer
+from .capture import CaptureInputSerializer, capture_kwargs, capture_payload
 from .models import CaptureForm, Channel
 from .services import lead_capture
 
@@ -20,6 +20,15 @@ def origin_of(request) -> str:
     referer = request.headers.get("Referer", "")
     scheme, _, rest = referer.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+def _invalid(request, form: CaptureForm, errors) -> HttpResponse:
+    return render(
+        request,
+        "leads/capture_invalid.html",
+        {"form": form, "errors": errors, "back_url": _back_url(request)},
+        status=400,
+    )
 
 
 def _back_url(request) -> str:
@@ -44,21 +53,21 @@ class CaptureFormView(View):
         if request.POST.get(HONEYPOT_FIELD, "").strip():
             return HttpResponseRedirect(form.success_url, status=303)
 
-        data, extra = capture_payload(request.POST)
-        extra.pop(HONEYPOT_FIELD, None)
-        if isinstance(data, dict):
-            data["channel"] = Channel.FORM
-            data.setdefault("source", form.default_source)
-        serializer = LeadCaptureInputSerializer(data=data)
+        try:
+            data, extra = capture_payload(request.POST)
+        except ValidationError as exc:
+            return _invalid(request, form, exc.detail)
+        # The form decides the channel and the source; a posted `source` is kept as sent.
+        source = data.pop("source", None)
+        if source:
+            extra["source"] = source
+        data["channel"] = Channel.FORM
+        serializer = CaptureInputSerializer(data=data)
         if not serializer.is_valid():
-            return render(
-                request,
-                "leads/capture_invalid.html",
-                {"form": form, "errors": serializer.errors, "back_url": _back_url(request)},
-                status=400,
-            )
+            return _invalid(request, form, serializer.errors)
         lead_capture(
             **capture_kwargs(serializer.validated_data),
+            default_source=form.default_source,
             received_via=f"web form: {form.name}",
             extra=extra,
         )

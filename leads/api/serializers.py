@@ -1,75 +1,13 @@
-import json
 from datetime import timedelta
-from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Role, User
 
-from ..models import Channel, Lead, LeadActivity, LeadStatus
+from ..capture import CustomFieldsField, NormalizedEmailField
+from ..models import Lead, LeadActivity, LeadStatus
 from ..services import EVENT_TYPES, LOGGABLE_TYPES
-
-CUSTOM_FIELDS_MAX_KEYS = 50
-CUSTOM_FIELD_KEY_MAX = 100
-CUSTOM_FIELD_VALUE_MAX = 1000
-
-
-def custom_fields_validate(value: Any) -> dict[str, Any]:
-    """A flat object of modest size: string keys, scalar values."""
-    if not isinstance(value, dict):
-        raise serializers.ValidationError("Must be an object of names to values.")
-    if len(value) > CUSTOM_FIELDS_MAX_KEYS:
-        raise serializers.ValidationError(f"At most {CUSTOM_FIELDS_MAX_KEYS} entries.")
-    for key, item in value.items():
-        if not key.strip() or len(key) > CUSTOM_FIELD_KEY_MAX:
-            raise serializers.ValidationError(
-                f"Names must be 1 to {CUSTOM_FIELD_KEY_MAX} characters."
-            )
-        if isinstance(item, dict | list):
-            raise serializers.ValidationError(f"'{key}': values must be text, numbers or booleans.")
-        if isinstance(item, str) and len(item) > CUSTOM_FIELD_VALUE_MAX:
-            raise serializers.ValidationError(
-                f"'{key}': at most {CUSTOM_FIELD_VALUE_MAX} characters."
-            )
-    return value
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class CustomFieldsField(serializers.Field):
-    default_error_messages = {"invalid": "Must be a JSON object."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except ValueError:
-                self.fail("invalid")
-        return custom_fields_validate(data)
-
-    def to_representation(self, value):
-        return value
-
-
-class LeadCaptureInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
-    email = serializers.EmailField(max_length=255)
-    phone = serializers.CharField(max_length=50, required=False)
-    company = serializers.CharField(max_length=255, required=False)
-    title = serializers.CharField(max_length=100, required=False)
-    industry = serializers.CharField(max_length=100, required=False)
-    employee_count = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
-    annual_revenue = serializers.DecimalField(
-        max_digits=15, decimal_places=2, min_value=0, required=False
-    )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    source = serializers.CharField(max_length=50, required=False)
-    custom_fields = CustomFieldsField(required=False)
-    message = serializers.CharField(max_length=10_000, required=False)
-    chat_transcript = serializers.CharField(max_length=200_000, required=False)
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -81,6 +19,7 @@ class LeadSerializer(serializers.ModelSerializer):
         required=False,
     )
     lead_status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
 
     class Meta:
@@ -130,7 +69,6 @@ class LeadSerializer(serializers.ModelSerializer):
         }
 
     def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
         others = Lead.objects.filter(email=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
@@ -159,7 +97,7 @@ EVENT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class EventInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=255)
+    email = NormalizedEmailField(max_length=255)
     type = serializers.ChoiceField(choices=[(t.value, t.label) for t in EVENT_TYPES])
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     occurred_at = serializers.DateTimeField(required=False)

@@ -5,10 +5,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
 from ..filters import LeadFilter
 from ..models import Lead
 from ..selectors import lead_activity_list, lead_visible_to
@@ -22,12 +23,11 @@ from ..services import (
     lead_update,
 )
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
-from .payload import capture_kwargs, capture_payload
+from .parsers import BoundedJSONParser
 from .serializers import (
     EventInputSerializer,
     LeadActivityInputSerializer,
     LeadActivitySerializer,
-    LeadCaptureInputSerializer,
     LeadSerializer,
 )
 
@@ -37,10 +37,11 @@ class LeadCaptureApi(APIView):
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # No multipart: a capture carries no files, and an upload could not be kept.
+    parser_classes = [BoundedJSONParser, FormParser]
 
     @extend_schema(
-        request=LeadCaptureInputSerializer,
+        request=CaptureInputSerializer,
         responses={
             201: OpenApiResponse(LeadSerializer, description="A new lead."),
             200: OpenApiResponse(LeadSerializer, description="The lead with this email, updated."),
@@ -51,7 +52,7 @@ class LeadCaptureApi(APIView):
     )
     def post(self, request):
         data, extra = capture_payload(request.data)
-        serializer = LeadCaptureInputSerializer(data=data)
+        serializer = CaptureInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         result = lead_capture(
             **capture_kwargs(serializer.validated_data),
@@ -99,8 +100,12 @@ class LeadViewSet(
             lead = lead_update(lead=lead, data=serializer.validated_data, by=request.user)
         except LeadUpdateError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
-        except IntegrityError as exc:
-            raise ValidationError({"email": ["Another lead has this email."]}) from exc
+        except IntegrityError:
+            # Only a concurrent edit can take the email between validation and save.
+            email = serializer.validated_data.get("email")
+            if email and Lead.objects.filter(email=email).exclude(pk=lead.pk).exists():
+                raise ValidationError({"email": ["Another lead has this email."]}) from None
+            raise
         return Response(self.get_serializer(lead).data)
 
     @extend_schema(methods=["GET"], request=None, responses=LeadActivitySerializer(many=True))
@@ -126,7 +131,7 @@ class EventCaptureApi(APIView):
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [BoundedJSONParser, FormParser]
 
     @extend_schema(
         request=EventInputSerializer,

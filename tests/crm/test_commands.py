@@ -22,7 +22,9 @@ def test_create_capture_key_prints_a_working_key_alone_on_the_last_line():
     key = output.strip().splitlines()[-1]
 
     stored = CaptureKey.objects.get(name="www.example.com")
-    assert key not in stored.hashed_key  # only a hash is kept
+    secret = key.split(".", 1)[1]
+    assert stored.hashed_key.startswith("sha512$$")
+    assert secret not in stored.hashed_key and secret not in stored.id  # only a hash is kept
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert client.post("/api/v1/capture/", {"email": "a@x.com"}, format="json").status_code == 201
@@ -71,7 +73,7 @@ def test_drf_create_token_works_for_a_rep():
 
 
 def test_seed_demo_loads_once():
-    output = run("seed_demo", "--leads", "120", "--if-empty")
+    output = run("seed_demo", "--leads", "120", "--if-empty", "--allow-production")
 
     assert "Loaded 120 demo leads" in output
     assert User.objects.filter(role=Role.REP).count() == 3
@@ -80,5 +82,11 @@ def test_seed_demo_loads_once():
     assert LeadActivity.objects.count() >= 120
     assert Lead.objects.filter(assigned_to__isnull=False).exists()
 
-    assert "already loaded" in run("seed_demo", "--if-empty")
+    assert "already loaded" in run("seed_demo", "--if-empty", "--allow-production")
     assert Lead.objects.count() == 120
+
+
+def test_seed_demo_refuses_to_run_in_production():
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+    assert not User.objects.filter(username="maria").exists()

@@ -275,3 +275,100 @@ def test_rolled_back_capture_leaves_nothing_and_starts_nothing(django_capture_on
     assert callbacks == []
     assert LeadActivity.objects.count() == 0
     assert not Lead.objects.filter(email="gone@x.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"email": "a@x.com", "custom_fields": {"plan": "a\\u0000b"}}', "custom_fields"),
+        ('{"email": "a@x.com", "custom_fields": {"a\\u0000": "b"}}', "custom_fields"),
+        ('{"email": "a@x.com", "custom_fields": {"plan": "\\ud800"}}', "custom_fields"),
+        ('{"email": "a@x.com", "custom_fields": {"seats": 1e400}}', "custom_fields"),
+        ('{"email": "a@x.com", "custom_fields": "{\\"seats\\": NaN}"}', "custom_fields"),
+        ('{"email": "a@x.com", "custom_fields": {"bant": "yes"}}', "custom_fields"),
+        ('{"email": "a@x.com", "utm_source": "a\\u0000b"}', "utm_source"),
+        ('{"email": "a@x.com", "utm_source": "\\udfff"}', "utm_source"),
+        ('{"email": "a@x.com", "utm_source": 1e400}', "utm_source"),
+        ('{"email": "a@x.com", "utm_source": {"nested": 1}}', "utm_source"),
+        ('{"email": "a@x.com", "utm_source": "' + "x" * 2001 + '"}', "utm_source"),
+        ('{"email": "a@x.com", "first_name": "a\\u0000b"}', "first_name"),
+    ],
+)
+def test_values_that_cannot_be_stored_faithfully_answer_400(capture_client, body, field):
+    response = capture_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert Lead.objects.count() == 0
+
+
+def test_too_many_extra_fields_answer_400(capture_client):
+    body = {"email": "a@x.com", **{f"field{i}": "x" for i in range(51)}}
+
+    response = post(capture_client, body)
+
+    assert response.status_code == 400
+    assert Lead.objects.count() == 0
+
+
+def test_deeply_nested_json_answers_400(capture_client):
+    body = '{"email": "a@x.com", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = capture_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert Lead.objects.count() == 0
+
+
+def test_file_uploads_are_refused(capture_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = capture_client.post(
+        URL, {"email": "a@x.com", "cv": SimpleUploadedFile("cv.pdf", b"%PDF")}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert Lead.objects.count() == 0
+
+
+def test_email_is_checked_after_it_is_lower_cased(capture_client):
+    # "İ" lower-cases to two characters: 249 characters as sent, over 255 once normalized.
+    domain = ".".join(["İ" * 60] * 4)
+    email = f"a@{domain}.com"
+    assert len(email) <= 255 < len(email.lower())
+
+    response = post(capture_client, {"email": email})
+
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert Lead.objects.count() == 0
+
+
+def test_repeated_form_fields_keep_every_value(capture_client):
+    response = capture_client.post(
+        URL,
+        "email=a%40x.com&interest=crm&interest=api",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 201
+    assert LeadActivity.objects.get().metadata["extra"] == {"interest": ["crm", "api"]}
+
+
+def test_custom_fields_json_and_bracketed_fields_merge(capture_client):
+    response = capture_client.post(
+        URL,
+        "email=a%40x.com&custom_fields=%7B%22a%22%3A1%7D&custom_fields%5Bb%5D=2",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 201, response.content
+    assert Lead.objects.get().custom_fields == {"a": 1, "b": "2"}
+
+
+def test_empty_custom_field_values_never_erase(capture_client):
+    post(capture_client, {"email": "a@x.com", "custom_fields": {"plan": "pro", "utm": "ads"}})
+
+    post(capture_client, {"email": "a@x.com", "custom_fields": {"plan": "", "utm": None, "new": 1}})
+
+    assert Lead.objects.get().custom_fields == {"plan": "pro", "utm": "ads", "new": 1}

@@ -104,3 +104,40 @@ def test_admin_shows_a_snippet_that_posts_to_the_form(client, capture_form):
     assert f"http://127.0.0.1:8000/forms/{capture_form.key}/" in html
     assert "&lt;input id=&quot;lead-email&quot; name=&quot;email&quot;" in html
     assert "name=&quot;website&quot;" in html
+
+
+def test_visitors_do_not_choose_the_source_and_resubmits_keep_the_first(browser, capture_form):
+    submit(browser, capture_form, {"email": "a@x.com", "source": "hacked"})
+    Lead.objects.update(lead_source="webinar")  # how the lead first came in
+
+    submit(browser, capture_form, {"email": "a@x.com", "company": "Acme"})
+
+    lead = Lead.objects.get()
+    assert lead.lead_source == "webinar"
+    assert lead.company == "Acme"
+    first = lead.activities.order_by("created_at").first()
+    assert first.metadata["extra"] == {"source": "hacked"}
+
+
+def test_unstorable_values_get_the_error_page(browser, capture_form):
+    response = submit(browser, capture_form, {"email": "a@x.com", "utm_source": "a\x00b"})
+
+    assert response.status_code == 400
+    assert b"Please check the form" in response.content
+    assert Lead.objects.count() == 0
+
+
+def test_back_link_only_when_the_form_page_is_known(browser, capture_form):
+    response = browser.post(
+        f"/forms/{capture_form.key}/",
+        {"email": "nope"},
+        headers={"Origin": ORIGIN, "Referer": f"{ORIGIN}/contact/"},
+    )
+    assert b'href="https://www.example.com/contact/"' in response.content
+
+    response = browser.post(
+        f"/forms/{capture_form.key}/",
+        {"email": "nope"},
+        headers={"Origin": ORIGIN, "Referer": f"{ORIGIN}/"},
+    )
+    assert b"Back button" in response.content

@@ -3,8 +3,9 @@ from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -125,8 +126,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any lead exists."
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load even with DEBUG off (the demo users share a published password).",
+        )
 
-    def handle(self, *args, leads: int, if_empty: bool, **options):
+    def handle(self, *args, leads: int, if_empty: bool, allow_production: bool, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Refusing to load demo users with a published password while DEBUG is off; "
+                "pass --allow-production to do it anyway."
+            )
         if if_empty and Lead.objects.exists():
             self.stdout.write("Demo data already loaded.")
             return

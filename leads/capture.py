@@ -1,0 +1,215 @@
+"""What a capture request may carry, for the capture API and the web-to-lead form alike.
+
+Marketing sites send JSON or form posts with whatever fields their forms have. Known fields
+are validated; unknown ones are kept with the capture activity (nothing a visitor sent is
+lost), within bounds, and anything that could not be stored faithfully answers 400.
+"""
+
+import json
+import math
+import re
+from typing import Any
+
+from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Channel
+from .services import email_normalize
+
+CUSTOM_FIELDS_MAX_KEYS = 50
+KEY_MAX = 100
+VALUE_MAX = 1000
+EXTRA_MAX_KEYS = 50
+EXTRA_VALUE_MAX = 2000
+EXTRA_LIST_MAX = 20
+# Keys the CRM writes itself (BANT answers); a capture may not overwrite them.
+RESERVED_CUSTOM_FIELDS = frozenset({"bant"})
+IGNORED_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+# Form posts name custom fields custom_fields[utm_source] or custom_fields.utm_source.
+_CUSTOM_KEY = re.compile(r"^custom_fields(?:\[(?P<a>[^\]]+)\]|\.(?P<b>.+))$")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text"
+    return None
+
+
+def _scalar_problem(value: Any, max_length: int) -> str | None:
+    """Why a value cannot be stored as a flat JSON scalar, or None if it can."""
+    if value is None or isinstance(value, bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "must be a finite number"
+    if isinstance(value, str):
+        if len(value) > max_length:
+            return f"must be at most {max_length} characters"
+        return _text_problem(value)
+    return "must be text, a number or a boolean"
+
+
+def custom_fields_validate(value: Any) -> dict[str, Any]:
+    """A flat object of modest size: text keys, scalar values; keys trimmed."""
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("Must be an object of names to values.")
+    if len(value) > CUSTOM_FIELDS_MAX_KEYS:
+        raise serializers.ValidationError(f"At most {CUSTOM_FIELDS_MAX_KEYS} entries.")
+    cleaned = {}
+    for key, item in value.items():
+        name = key.strip() if isinstance(key, str) else ""
+        if not name or len(name) > KEY_MAX or _text_problem(name):
+            raise serializers.ValidationError(f"Names must be 1 to {KEY_MAX} characters of text.")
+        if name in RESERVED_CUSTOM_FIELDS:
+            raise serializers.ValidationError(f"'{name}' is reserved for the CRM.")
+        problem = _scalar_problem(item, VALUE_MAX)
+        if problem:
+            raise serializers.ValidationError(f"'{name}' {problem}.")
+        cleaned[name] = item
+    return cleaned
+
+
+def _json_loads(text: str) -> Any:
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class CustomFieldsField(serializers.Field):
+    default_error_messages = {"invalid": "Must be a JSON object."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = _json_loads(data)
+            except (ValueError, RecursionError):
+                self.fail("invalid")
+        return custom_fields_validate(data)
+
+    def to_representation(self, value):
+        return value
+
+
+class NormalizedEmailField(serializers.EmailField):
+    """Trimmed and lower-cased before it is checked, so the stored value is what was checked."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = email_normalize(data)
+        return super().to_internal_value(data)
+
+
+class CaptureInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    email = NormalizedEmailField(max_length=255)
+    phone = serializers.CharField(max_length=50, required=False)
+    company = serializers.CharField(max_length=255, required=False)
+    title = serializers.CharField(max_length=100, required=False)
+    industry = serializers.CharField(max_length=100, required=False)
+    employee_count = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    annual_revenue = serializers.DecimalField(
+        max_digits=15, decimal_places=2, min_value=0, required=False
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    source = serializers.CharField(max_length=50, required=False)
+    custom_fields = CustomFieldsField(required=False)
+    message = serializers.CharField(max_length=10_000, required=False)
+    chat_transcript = serializers.CharField(max_length=200_000, required=False)
+
+
+CAPTURE_KEYS = frozenset(CaptureInputSerializer._declared_fields)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _items(data: Any) -> list[tuple[str, Any]]:
+    if isinstance(data, QueryDict):
+        # A repeated form key (a group of checkboxes) keeps all its values.
+        return [(key, values[-1] if len(values) == 1 else values) for key, values in data.lists()]
+    return list(data.items())
+
+
+def capture_payload(data: Any) -> tuple[Any, dict[str, Any]]:
+    """Return (fields to validate, extra fields to keep on the activity).
+
+    Empty values count as absent, so a blank form input never erases what a lead has.
+    Raises ValidationError for extra fields that cannot be kept as they were sent.
+    """
+    if not isinstance(data, dict):  # QueryDict is a dict too
+        return data, {}
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    bracketed: dict[str, Any] = {}
+    for key, value in _items(data):
+        if key in IGNORED_KEYS or _is_empty(value):
+            continue
+        match = _CUSTOM_KEY.match(key)
+        if match:
+            bracketed[match["a"] or match["b"]] = value
+        elif key in CAPTURE_KEYS:
+            fields[key] = value
+        else:
+            extra[key] = value
+    if bracketed:
+        fields["custom_fields"] = _custom_merge(fields.get("custom_fields"), bracketed)
+    extra_validate(extra)
+    return fields, extra
+
+
+def _custom_merge(sent: Any, bracketed: dict[str, Any]) -> Any:
+    if sent is None:
+        return bracketed
+    if isinstance(sent, str):
+        try:
+            sent = _json_loads(sent)
+        except (ValueError, RecursionError):
+            return sent  # the serializer reports it
+    return {**sent, **bracketed} if isinstance(sent, dict) else sent
+
+
+def extra_validate(extra: dict[str, Any]) -> None:
+    if len(extra) > EXTRA_MAX_KEYS:
+        raise serializers.ValidationError(
+            {"non_field_errors": [f"At most {EXTRA_MAX_KEYS} fields besides the lead's own."]}
+        )
+    errors: dict[str, list[str]] = {}
+    for key, value in extra.items():
+        if len(key) > KEY_MAX or _text_problem(key):
+            errors.setdefault("non_field_errors", []).append(
+                f"Field names must be 1 to {KEY_MAX} characters of text."
+            )
+            continue
+        values = value if isinstance(value, list) else [value]
+        if len(values) > EXTRA_LIST_MAX:
+            errors[key] = [f"At most {EXTRA_LIST_MAX} values."]
+            continue
+        problems = [p for p in (_scalar_problem(v, EXTRA_VALUE_MAX) for v in values) if p]
+        if problems:
+            errors[key] = [f"This field {problems[0]}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+def capture_kwargs(validated: dict[str, Any]) -> dict[str, Any]:
+    """Split validated capture input into lead_capture's keyword arguments."""
+    values = dict(validated)
+    return {
+        "email": values.pop("email"),
+        "channel": values.pop("channel"),
+        "source": values.pop("source", ""),
+        "custom_fields": values.pop("custom_fields", None),
+        "message": values.pop("message", ""),
+        "chat_transcript": values.pop("chat_transcript", ""),
+        "values": values,
+    }
