@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 # `make run` is the embedded default: SQLite, Celery tasks run in-process.
 RUN_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: install run test lint format worker beat bench migrate clean
+# `make serve` is production-like on loopback: DEBUG off, plain HTTP, gunicorn, collected static.
+SERVE_ENV := DEBUG=0 HTTPS=0 SECRET_KEY=$${SECRET_KEY:-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')}
+
+.PHONY: install run serve test lint format worker beat bench migrate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -23,6 +26,10 @@ migrate: install
 run: migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+serve: migrate
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(SERVE_ENV) $(BIN)/gunicorn crm.wsgi --bind 127.0.0.1:8000 --workers 2
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -43,6 +50,7 @@ beat: install
 
 bench: install
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/rescore.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     name = "scoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the tasks in every process: crm.effects sends them by name, and with
+        # eager tasks (no broker) they run in the web process itself.
+        from . import tasks  # noqa: F401

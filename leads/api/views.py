@@ -76,7 +76,7 @@ class LeadViewSet(
     serializer_class = LeadSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

@@ -65,3 +65,18 @@ def test_https_defaults_on_when_debug_is_off(env, expected):
     )
 
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_plain_http_production_mode_serves_loopback_by_default():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)",
+        DEBUG="0",
+        HTTPS="0",
+        SECRET_KEY="x" * 60,
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "False ['127.0.0.1', 'localhost']", (
+        result.stderr
+    )

@@ -478,6 +478,8 @@ def test_filters_apply_within_a_reps_own_leads(rep_client, catalog):
         ("qualified", "bogus"),
         ("converted", "maybe"),
         ("unassigned", "perhaps"),
+        ("assigned_to", "2.7"),
+        ("assigned_to", "99999999999999999999999"),
     ],
 )
 def test_invalid_filter_values_answer_400(manager_client, name, value):
@@ -655,6 +657,20 @@ def test_list_query_count_does_not_grow_with_the_leads(
     assert len(response.json()["results"]) == 50
 
     assert len(many) == len(few)
+
+
+def test_list_query_count_does_not_depend_on_the_page_size(
+    manager_client, django_assert_max_num_queries
+):
+    _leads_for_many_reps(120, [UserFactory() for _ in range(4)])
+    counts = []
+    for page_size in (5, 50, 200):
+        with django_assert_max_num_queries(3) as queries:
+            response = manager_client.get(URL, {"page_size": page_size})
+        assert len(response.json()["results"]) == min(page_size, 120)
+        counts.append(len(queries))
+
+    assert len(set(counts)) == 1
 
 
 def test_rep_list_query_count_does_not_grow_with_the_leads(
