@@ -22,7 +22,7 @@ class RescoreOnChangeAdmin(admin.ModelAdmin):
 
 @admin.register(ScoringRule)
 class ScoringRuleAdmin(RescoreOnChangeAdmin):
-    list_display = ("name", "category", "field", "operator", "value", "points", "tier", "active")
+    list_display = ("name", "category", "condition", "points", "tier", "active")
     list_filter = ("active", "category", "tier")
     list_editable = ("points", "active")
     search_fields = ("name", "field", "value")
@@ -33,6 +33,10 @@ class ScoringRuleAdmin(RescoreOnChangeAdmin):
         ("Behavioral", {"fields": ("max_occurrences", "window_days")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description="Condition")
+    def condition(self, rule: ScoringRule) -> str:
+        return f"{rule.field} {rule.get_operator_display()} {rule.value}".strip()
 
 
 @admin.register(GradeBand)

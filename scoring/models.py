@@ -27,8 +27,8 @@ class ScoringRule(models.Model):
     )
     field = models.CharField(
         max_length=100,
-        help_text="A lead field (title, email, employee_count, …), custom_fields.<key>, "
-        "or activity_type for behavioral rules.",
+        help_text="A lead field (title, email, employee_count, …), custom_fields.KEY for a "
+        "custom field, or activity_type for behavioral rules.",
     )
     operator = models.CharField(max_length=50, choices=OPERATOR_CHOICES)
     value = models.CharField(

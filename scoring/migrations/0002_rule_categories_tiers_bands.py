@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='scoringrule',
             name='field',
-            field=models.CharField(help_text='A lead field (title, email, employee_count, …), custom_fields.<key>, or activity_type for behavioral rules.', max_length=100),
+            field=models.CharField(help_text='A lead field (title, email, employee_count, …), custom_fields.KEY for a custom field, or activity_type for behavioral rules.', max_length=100),
         ),
         migrations.AlterField(
             model_name='scoringrule',

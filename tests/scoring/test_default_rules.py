@@ -210,3 +210,23 @@ def test_a_rule_saved_broken_behind_the_admins_back_never_crashes_scoring():
     lead = score_of(title="VP")
 
     assert lead.score == 15
+
+
+def test_scoring_one_lead_runs_the_same_few_queries_whatever_its_history(
+    django_assert_max_num_queries,
+):
+    short = LeadFactory()
+    LeadActivity.objects.bulk_create(
+        LeadActivity(lead=short, type="email_opened") for _ in range(2)
+    )
+    long = LeadFactory()
+    LeadActivity.objects.bulk_create(
+        LeadActivity(lead=long, type="email_opened") for _ in range(500)
+    )
+
+    with django_assert_max_num_queries(8) as few:
+        lead_score(lead_id=short.pk)
+    with django_assert_max_num_queries(8) as many:
+        lead_score(lead_id=long.pk)
+
+    assert len(few) == len(many)
