@@ -1,14 +1,42 @@
 from django.contrib import admin
 
-from .models import AssignmentRule
+from .models import AssignmentRule, RoutingSettings, Team
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "member_count", "active")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    filter_horizontal = ("members",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_members=Count("members"))
+
+    @admin.display(description="Members", ordering="_members")
+    def member_count(self, team: Team) -> int:
+        return team._members
 
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "priority", "assignee", "active", "updated_at")
+    list_display = ("name", "priority", "assignee", "team", "active", "updated_at")
     list_editable = ("priority", "active")
-    list_filter = ("active",)
-    list_select_related = ("assignee",)
+    list_filter = ("active", "team")
+    list_select_related = ("assignee", "team")
     search_fields = ("name",)
     autocomplete_fields = ("assignee",)
     readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(RoutingSettings)
+class RoutingSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "sales_ready_threshold", "response_sla_hours")
+
+    def has_add_permission(self, request) -> bool:
+        return not RoutingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

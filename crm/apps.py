@@ -5,3 +5,8 @@ class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = "People and roles"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the tasks in every process: crm.effects sends them by name, and with
+        # eager tasks (no broker) they run in the web process itself.
+        from . import tasks  # noqa: F401

@@ -32,3 +32,24 @@ class User(AbstractUser):
     @property
     def is_rep(self) -> bool:
         return self.role == Role.REP
+
+
+class Notification(models.Model):
+    """An email to a user, sent at most once: `key` names the event it is about.
+
+    Whoever wants an email sent creates the row (get_or_create on the key) and a task sends
+    it; a retried or redelivered task finds the row already sent and does nothing.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -9,3 +9,11 @@ class IsSalesUser(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and (user.is_rep or user.is_manager))
+
+
+class IsManager(BasePermission):
+    message = "Only sales managers may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_manager)

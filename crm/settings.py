@@ -241,3 +241,6 @@ LOGGING = {
 # Celery task names started, in order, once a change to a lead commits (a capture, a new
 # activity, an edit); each takes the lead id.
 LEAD_CHANGED_TASKS: list[str] = ["scoring.lead_score"]
+# Started once a lead's new score commits, and once a bulk rescore has finished.
+LEAD_SCORED_TASKS: list[str] = ["assignment.lead_route"]
+LEADS_RESCORED_TASKS: list[str] = ["assignment.leads_route_ready"]

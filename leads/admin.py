@@ -1,19 +1,23 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from .models import CaptureForm, CaptureKey, Lead, LeadActivity, Task
+from crm.models import Role, User
+
+from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, Task
 from .selectors import lead_activity_list
 from .services import (
     CAPTURE_FIELDS,
     MANUAL_STATUSES,
     LeadUpdateError,
     email_normalize,
+    lead_assign,
     lead_capture,
     lead_editable_fields,
     lead_status_change_check,
@@ -62,6 +66,14 @@ class LeadAdminForm(forms.ModelForm):
 TIMELINE_ROWS = 50
 
 
+class AssignActionForm(ActionForm):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),
+        required=False,
+        label="Rep",
+    )
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     """Edits go through the lead services, so the timeline records them like any other."""
@@ -98,6 +110,8 @@ class LeadAdmin(admin.ModelAdmin):
         "timeline",
     )
     inlines = (TaskInline,)
+    action_form = AssignActionForm
+    actions = ("assign_to_rep",)
     fieldsets = (
         (None, {"fields": ("id", "first_name", "last_name", "email", "phone", "company", "title")}),
         ("Firmographics", {"fields": ("industry", "employee_count", "annual_revenue")}),
@@ -131,6 +145,19 @@ class LeadAdmin(admin.ModelAdmin):
             return "-"
         rows = lead_activity_list(lead=obj)[:TIMELINE_ROWS]
         return render_to_string("leads/admin_timeline.html", {"activities": rows})
+
+    @admin.action(description="Assign the selected leads to the chosen rep")
+    def assign_to_rep(self, request, queryset):
+        try:
+            rep = AssignActionForm.base_fields["user"].clean(request.POST.get("user"))
+        except forms.ValidationError:
+            rep = None
+        if rep is None:
+            self.message_user(request, "Choose a rep to assign the leads to.", messages.WARNING)
+            return
+        for lead in queryset:
+            lead_assign(lead=lead, to=rep, by=request.user)
+        self.message_user(request, f"Assigned {queryset.count()} leads to {rep}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -189,6 +216,14 @@ class TaskAdmin(admin.ModelAdmin):
     autocomplete_fields = ("owner",)
     readonly_fields = ("id", "created_at")
     date_hierarchy = "due_at"
+
+
+@admin.register(FollowUpStep)
+class FollowUpStepAdmin(admin.ModelAdmin):
+    """The follow-up schedule a lead's first owner gets."""
+
+    list_display = ("title", "due_after_days", "priority", "active")
+    list_editable = ("due_after_days", "priority", "active")
 
 
 @admin.register(CaptureKey)

@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from .models import Lead, LeadStatus
+from .models import Lead, LeadStatus, Task
 from .search import lead_search
 
 BOOLEAN_CHOICES = [("", "any"), ("true", "yes"), ("false", "no")]
@@ -57,3 +57,17 @@ class LeadFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         # The pk breaks ties, so that pages never repeat or skip a lead.
         return queryset.order_by(*(queryset.query.order_by or ["-created_at"]), "-pk")
+
+
+class TaskFilter(django_filters.FilterSet):
+    lead = django_filters.UUIDFilter(field_name="lead_id")
+    owner = IdFilter(field_name="owner_id")
+    open = StrictBooleanFilter(field_name="completed_at", lookup_expr="isnull", label="Open")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).order_by("due_at", "pk")

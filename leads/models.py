@@ -35,11 +35,12 @@ class ActivityType(models.TextChoices):
     DEMO_REQUESTED = "demo_requested", "Demo requested"
     # Sales work and lifecycle.
     CALL = "call", "Call"
-    EMAIL = "email", "Email"
+    EMAIL_SENT = "email_sent", "Email sent"
     MEETING = "meeting", "Meeting"
     NOTE = "note", "Note"
     UPDATED = "updated", "Updated"
     ASSIGNED = "assigned", "Assigned"
+    ESCALATED = "escalated", "Escalated"
     QUALIFIED = "qualified", "Qualified"
     DISQUALIFIED = "disqualified", "Disqualified"
     CONVERTED = "converted", "Converted"
@@ -81,6 +82,9 @@ class Lead(models.Model):
         db_index=False,  # lead_owner_score_idx starts with it
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # The owner's first call, email or meeting, or the move to contacted (response-time SLA).
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    response_escalated_at = models.DateTimeField(null=True, blank=True)
 
     converted = models.BooleanField(default=False)
     converted_at = models.DateTimeField(null=True, blank=True)
@@ -202,6 +206,23 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.completed_at is None
+
+
+class FollowUpStep(models.Model):
+    """The follow-up tasks a lead's owner gets when the lead is first assigned."""
+
+    title = models.CharField(max_length=255)
+    due_after_days = models.PositiveSmallIntegerField()
+    priority = models.CharField(
+        max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["due_after_days", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (after {self.due_after_days} days)"
 
 
 class CaptureKey(AbstractAPIKey):

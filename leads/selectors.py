@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from crm.models import User
 
-from .models import Lead, LeadActivity
+from .models import Lead, LeadActivity, Task
 
 
 def lead_visible_to(user: User) -> QuerySet[Lead]:
@@ -19,3 +19,13 @@ def lead_visible_to(user: User) -> QuerySet[Lead]:
 
 def lead_activity_list(*, lead: Lead) -> QuerySet[LeadActivity]:
     return lead.activities.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def task_visible_to(user: User) -> QuerySet[Task]:
+    """Managers see every task; a rep sees the tasks they own."""
+    tasks = Task.objects.all()
+    if user.is_manager:
+        return tasks
+    if user.is_rep:
+        return tasks.filter(owner=user)
+    return tasks.none()

@@ -4,10 +4,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crm.effects import task_enqueue_on_commit
+from crm.effects import task_enqueue_on_commit, tasks_enqueue_on_commit
 from leads.models import Lead, LeadStatus
 
 from .engine import LeadScore, activity_counts, lead_score_compute, qualifies
@@ -36,6 +37,7 @@ def lead_score(*, lead_id, now: datetime | None = None) -> LeadScore | None:
             changes.update(qualified=True, qualified_at=now, lead_status=LeadStatus.QUALIFIED)
         if changes:
             Lead.objects.filter(pk=lead.pk).update(**changes)
+        tasks_enqueue_on_commit(settings.LEAD_SCORED_TASKS, str(lead.pk))
     return result
 
 
@@ -58,6 +60,8 @@ def leads_rescore(
     summary = leads_rescore_sql(
         RuleSet.load(), now=timezone.now(), since=since, progress=progress, **options
     )
+    # Outside any transaction, the tasks go at once; inside one, when it commits.
+    tasks_enqueue_on_commit(settings.LEADS_RESCORED_TASKS)
     return RescoreSummary(
         scanned=summary.scanned,
         changed=summary.changed,

@@ -6,6 +6,9 @@ from leads.models import CaptureForm, CaptureKey
 
 from .factories import ManagerFactory, UserFactory
 
+# Fixtures for tests against real services: a Celery worker process and an SMTP server.
+pytest_plugins = ["tests.celery_worker", "tests.smtp_server"]
+
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 requires_postgres = pytest.mark.skipif(
     not IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL=postgres://..."

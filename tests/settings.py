@@ -16,4 +16,5 @@ STORAGES = {
 }
 # Tasks run in-process unless a test starts a real worker (tests/celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Email: the test process gets Django's in-memory outbox from the test runner; a worker
+# process started by a test sends through EMAIL_HOST like production (tests/smtp_server.py).

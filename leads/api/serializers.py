@@ -6,7 +6,7 @@ from rest_framework import serializers
 from crm.models import Role, User
 
 from ..capture import CustomFieldsField, NormalizedEmailField
-from ..models import Lead, LeadActivity, LeadStatus
+from ..models import Lead, LeadActivity, LeadStatus, Task
 from ..services import EVENT_TYPES, LOGGABLE_TYPES
 
 
@@ -21,6 +21,7 @@ class LeadSerializer(serializers.ModelSerializer):
     lead_status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
     email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
+    response_time_seconds = serializers.SerializerMethodField()
 
     class Meta:
         model = Lead
@@ -43,6 +44,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "qualified_at",
             "assigned_to",
             "assigned_at",
+            "first_response_at",
+            "response_time_seconds",
             "converted",
             "converted_at",
             "contact",
@@ -51,6 +54,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = [
+            "first_response_at",
             "id",
             "score",
             "grade",
@@ -67,6 +71,12 @@ class LeadSerializer(serializers.ModelSerializer):
             "employee_count": {"min_value": 0, "max_value": 10_000_000},
             "annual_revenue": {"min_value": 0},
         }
+
+    def get_response_time_seconds(self, lead: Lead) -> int | None:
+        """Seconds from assignment to the owner's first response; null until there is one."""
+        if lead.first_response_at is None or lead.assigned_at is None:
+            return None
+        return max(0, int((lead.first_response_at - lead.assigned_at).total_seconds()))
 
     def validate_email(self, value: str) -> str:
         others = Lead.objects.filter(email=value)
@@ -106,3 +116,28 @@ class EventInputSerializer(serializers.Serializer):
         if value > timezone.now() + EVENT_CLOCK_SKEW:
             raise serializers.ValidationError("Must not be in the future.")
         return value
+
+
+class LeadAssignSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER])
+    )
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "lead",
+            "owner",
+            "title",
+            "priority",
+            "due_at",
+            "completed_at",
+            "is_open",
+            "created_at",
+        ]
+        read_only_fields = fields

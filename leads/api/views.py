@@ -9,18 +9,22 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.permissions import IsManager
+
 from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
-from ..filters import LeadFilter
-from ..models import Lead
-from ..selectors import lead_activity_list, lead_visible_to
+from ..filters import LeadFilter, TaskFilter
+from ..models import Lead, Task
+from ..selectors import lead_activity_list, lead_visible_to, task_visible_to
 from ..services import (
     LeadNotFound,
     LeadUpdateError,
     lead_activity_log,
+    lead_assign,
     lead_capture,
     lead_editable_fields,
     lead_event_record,
     lead_update,
+    task_complete,
 )
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
 from .parsers import BoundedJSONParser
@@ -28,7 +32,9 @@ from .serializers import (
     EventInputSerializer,
     LeadActivityInputSerializer,
     LeadActivitySerializer,
+    LeadAssignSerializer,
     LeadSerializer,
+    TaskSerializer,
 )
 
 
@@ -124,6 +130,35 @@ class LeadViewSet(
             return Response(LeadActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(lead_activity_list(lead=lead))
         return self.get_paginated_response(LeadActivitySerializer(page, many=True).data)
+
+    @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsManager])
+    def assign(self, request, pk=None):
+        """Managers hand a lead to a rep; the rep is emailed and its open tasks follow."""
+        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        serializer = LeadAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = lead_assign(lead=lead, to=serializer.validated_data["user"], by=request.user)
+        return Response(LeadSerializer(lead).data)
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Follow-up tasks: a rep sees their own, a manager everyone's."""
+
+    serializer_class = TaskSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return task_visible_to(self.request.user)
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        task = task_complete(task=self.get_object(), by=request.user)
+        return Response(TaskSerializer(task).data)
 
 
 class EventCaptureApi(APIView):

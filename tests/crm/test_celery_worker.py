@@ -4,13 +4,13 @@ import pytest
 from django.test import override_settings
 
 from leads.models import Lead, LeadActivity
-from tests.celery_worker import celery_worker, requires_broker, wait_for  # noqa: F401
+from tests.celery_worker import requires_broker, wait_for
 
-pytestmark = [requires_broker, pytest.mark.django_db(transaction=True)]
+pytestmark = [requires_broker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @override_settings(LEAD_CHANGED_TASKS=["tests.lead_touch"])
-def test_capture_side_effects_run_on_a_real_worker(celery_worker, capture_client):  # noqa: F811
+def test_capture_side_effects_run_on_a_real_worker(celery_worker, capture_client):
     response = capture_client.post("/api/v1/capture/", {"email": "w@x.com"}, format="json")
 
     assert response.status_code == 201

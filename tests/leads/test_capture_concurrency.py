@@ -8,7 +8,7 @@ from leads.models import Lead, LeadActivity
 
 from ..conftest import requires_postgres
 
-pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_concurrent_captures_of_one_email_make_one_lead(capture_key):

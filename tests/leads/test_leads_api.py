@@ -262,7 +262,7 @@ def test_manager_assigns_a_lead_to_a_rep(manager_client, manager, rep, rep_clien
     activity = LeadActivity.objects.get(lead=lead)
     assert activity.type == "assigned"
     assert activity.created_by == manager
-    assert activity.metadata == {"assigned_to": rep.pk, "by": manager.pk}
+    assert activity.metadata == {"assigned_to": rep.pk, "previous": None, "by": manager.pk}
     # The rep now has it.
     assert rep_client.get(detail_url(lead)).status_code == 200
 

@@ -1,0 +1,218 @@
+"""Routing: which rep gets a sales-ready lead, and escalation when nobody responds."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from crm.conditions import ConditionError
+from crm.models import Role, User
+from crm.notifications import notification_queue
+from leads.models import ActivityType, Lead, LeadActivity, LeadStatus
+from leads.services import lead_assign
+
+from .models import AssignmentRule, RoutingSettings, rule_conditions_parse
+
+logger = logging.getLogger(__name__)
+
+CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
+ESCALATION_BATCH = 200
+
+
+def reps_available() -> "list[User]":
+    """Active, available reps, locked in pk order so concurrent routers take turns."""
+    return list(
+        User.objects.select_for_update()
+        .filter(role=Role.REP, is_active=True, is_available=True)
+        .order_by("pk")
+    )
+
+
+def rep_pick(candidates: list[User]) -> User | None:
+    """The candidate with the fewest open leads, under their cap; ties to the longest idle.
+
+    Callers hold the candidates' row locks (reps_available), so two routers never both see
+    the same counts and pick the same rep.
+    """
+    if not candidates:
+        return None
+    loads = {
+        row["pk"]: row
+        for row in User.objects.filter(pk__in=[rep.pk for rep in candidates])
+        .annotate(
+            open_leads=Count(
+                "leads",
+                filter=Q(leads__converted=False) & ~Q(leads__lead_status=LeadStatus.UNQUALIFIED),
+            ),
+            last_assigned=Max("leads__assigned_at"),
+        )
+        .values("pk", "open_leads", "last_assigned")
+    }
+    never = datetime.min.replace(tzinfo=timezone.get_current_timezone())
+    eligible = [
+        rep
+        for rep in candidates
+        if rep.max_open_leads is None or loads[rep.pk]["open_leads"] < rep.max_open_leads
+    ]
+    if not eligible:
+        return None
+    return min(
+        eligible,
+        key=lambda rep: (
+            loads[rep.pk]["open_leads"],
+            loads[rep.pk]["last_assigned"] or never,
+            rep.pk,
+        ),
+    )
+
+
+def rule_candidates(lead: Lead, available: list[User]) -> tuple[AssignmentRule | None, list[User]]:
+    """The first active rule the lead meets that has an available rep, and its reps."""
+    by_pk = {rep.pk: rep for rep in available}
+    for rule in (
+        AssignmentRule.objects.filter(active=True).select_related("team").order_by("priority", "pk")
+    ):
+        try:
+            conditions = rule_conditions_parse(rule.conditions)
+        except ConditionError as exc:
+            logger.warning("Skipping assignment rule %s (%s): %s", rule.pk, rule.name, exc)
+            continue
+        if not all(condition.matches(lead) for condition in conditions):
+            continue
+        if rule.assignee_id:
+            members = [rule.assignee_id]
+        elif rule.team and rule.team.active:
+            members = list(rule.team.members.values_list("pk", flat=True))
+        else:
+            members = []
+        reps = [by_pk[pk] for pk in members if pk in by_pk]
+        if reps:
+            return rule, reps
+    return None, available
+
+
+def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
+    """Hand an unassigned lead to a rep if it is ready for sales; return the rep.
+
+    A chat lead goes at once to an available rep, whatever its score; any other lead only
+    once its score reaches the sales-ready threshold (below it, it waits for nurturing).
+    """
+    settings = RoutingSettings.load()
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update()
+            .filter(pk=lead_id, assigned_to__isnull=True)
+            .exclude(lead_status__in=CLOSED_STATUSES)
+            .first()
+        )
+        if lead is None:
+            return None
+        chat = lead.activities.filter(type=ActivityType.CHAT_STARTED).exists()
+        if not chat and lead.score < settings.sales_ready_threshold:
+            return None
+        available = reps_available()
+        rule, candidates = rule_candidates(lead, available)
+        rep = rep_pick(candidates)
+        if rep is None and rule is not None:
+            rep = rep_pick(available)  # the rule's reps are full: fall back to everyone
+        if rep is None:
+            managers_notify(
+                key=f"no-rep:{lead.pk}",
+                template="assignment/email/no_rep_available",
+                lead=lead,
+            )
+            return None
+        reason = f"rule {rule.name}" if rule else ("live chat" if chat else "round-robin")
+        lead_assign(lead=lead, to=rep, reason=reason, now=now)
+    return rep
+
+
+def leads_route_ready(*, limit: int = 1000) -> int:
+    """Route the unassigned leads that are ready (after a bulk rescore); return how many."""
+    threshold = RoutingSettings.load().sales_ready_threshold
+    ready = (
+        Lead.objects.filter(assigned_to__isnull=True, score__gte=threshold)
+        .exclude(lead_status__in=CLOSED_STATUSES)
+        .order_by("-score", "created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for lead_id in ready if lead_route(lead_id=lead_id))
+
+
+def managers_notify(*, key: str, template: str, lead: Lead) -> None:
+    context = {
+        "lead_id": str(lead.pk),
+        "lead_name": lead.full_name or lead.email,
+        "company": lead.company,
+        "score": lead.score,
+        "grade": lead.grade,
+        "email": lead.email,
+    }
+    managers = User.objects.filter(is_active=True).filter(
+        Q(role=Role.MANAGER) | Q(is_superuser=True)
+    )
+    for manager in managers:
+        notification_queue(
+            key=f"{key}:{manager.pk}", recipient=manager, template=template, context=context
+        )
+
+
+def leads_escalate_overdue(*, now: datetime | None = None) -> int:
+    """Leads assigned longer than the SLA with no first response: tell the managers and
+    hand each to the next rep, once. Returns how many were escalated."""
+    now = now or timezone.now()
+    deadline = now - timedelta(hours=RoutingSettings.load().response_sla_hours)
+    overdue = (
+        Lead.objects.filter(
+            assigned_to__isnull=False,
+            assigned_at__lt=deadline,
+            first_response_at__isnull=True,
+            response_escalated_at__isnull=True,
+        )
+        .exclude(lead_status__in=CLOSED_STATUSES)
+        .order_by("assigned_at")
+        .values_list("pk", flat=True)[:ESCALATION_BATCH]
+    )
+    return sum(
+        1 for lead_id in overdue if lead_escalate(lead_id=lead_id, deadline=deadline, now=now)
+    )
+
+
+def lead_escalate(*, lead_id, deadline: datetime, now: datetime) -> bool:
+    with transaction.atomic():
+        # skip_locked: a lead being worked on right now is looked at on the next run.
+        lead = (
+            Lead.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("assigned_to")
+            .filter(
+                pk=lead_id,
+                assigned_at__lt=deadline,
+                first_response_at__isnull=True,
+                response_escalated_at__isnull=True,
+            )
+            .first()
+        )
+        if lead is None:
+            return False
+        late = lead.assigned_to
+        hours = int((now - lead.assigned_at).total_seconds() // 3600)
+        LeadActivity.objects.create(
+            lead=lead,
+            type=ActivityType.ESCALATED,
+            description=f"No response from {late.get_full_name() or late.username} in {hours} hours; managers told.",
+            metadata={"owner": late.pk, "hours": hours},
+            created_at=now,
+        )
+        managers_notify(
+            key=f"sla:{lead.pk}:{lead.assigned_at.isoformat()}",
+            template="assignment/email/response_overdue",
+            lead=lead,
+        )
+        Lead.objects.filter(pk=lead.pk).update(response_escalated_at=now)
+        others = [rep for rep in reps_available() if rep.pk != late.pk]
+        rep = rep_pick(others)
+        if rep is not None:
+            lead_assign(lead=lead, to=rep, reason=f"no response in {hours} hours", now=now)
+    return True

@@ -1,0 +1,62 @@
+"""Emails to users, each sent at most once per event however often its task runs."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .effects import task_enqueue_on_commit
+from .models import Notification, User
+
+
+def notification_queue(*, key: str, recipient: User, template: str, context: dict) -> Notification:
+    """Record the email for `key` and send it after commit; a second call for the key is a no-op.
+
+    `template` names templates/<template>_subject.txt, _body.txt and _body.html.
+    """
+    notification, created = Notification.objects.get_or_create(
+        key=key, defaults={"recipient": recipient, "template": template, "context": context}
+    )
+    if created:
+        task_enqueue_on_commit("crm.notification_send", notification.pk)
+    return notification
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send it unless it went already; True if this call sent it.
+
+    The row lock makes a concurrent duplicate wait and then see it sent. A crash after the
+    SMTP server accepted the message but before the commit would send it again: the one
+    window at-least-once delivery leaves.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None or not notification.recipient.email:
+            return False
+        context = {
+            **notification.context,
+            "site_url": settings.SITE_URL,
+            "user": notification.recipient,
+        }
+        subject = " ".join(
+            render_to_string(f"{notification.template}_subject.txt", context).split()
+        )
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"{notification.template}_body.txt", context),
+            to=[notification.recipient.email],
+            headers={"X-CRM-Notification": notification.key},
+        )
+        message.attach_alternative(
+            render_to_string(f"{notification.template}_body.html", context), "text/html"
+        )
+        message.send()
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["sent_at"])
+    return True

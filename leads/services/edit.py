@@ -1,0 +1,83 @@
+"""Edits of a lead by its rep or a manager."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import User
+
+from ..models import ActivityType, Lead, LeadActivity, LeadStatus
+from .capture import CAPTURE_FIELDS, email_normalize, json_safe
+from .effects import lead_changed
+from .ownership import lead_assign, lead_response_record
+
+EDITABLE_FIELDS = frozenset(
+    {*CAPTURE_FIELDS, "email", "lead_source", "lead_status", "custom_fields"}
+)
+MANAGER_FIELDS = frozenset({"assigned_to"})
+
+
+def lead_editable_fields(user: User) -> frozenset[str]:
+    return EDITABLE_FIELDS | MANAGER_FIELDS if user.is_manager else EDITABLE_FIELDS
+
+
+# A rep moves a lead between these by hand; qualifying and converting have their own actions.
+MANUAL_STATUSES = frozenset({LeadStatus.NEW, LeadStatus.CONTACTED})
+
+
+class LeadUpdateError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def lead_status_change_check(current: str, new: str) -> None:
+    if new != current and not (current in MANUAL_STATUSES and new in MANUAL_STATUSES):
+        raise LeadUpdateError(
+            "lead_status",
+            f"A lead goes from {current} to {new} by qualifying or converting it, "
+            "not by editing its status.",
+        )
+
+
+def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
+    """Apply a rep's or manager's edit, and record what changed on the timeline."""
+    unknown = set(data) - lead_editable_fields(by)
+    if unknown:
+        raise LeadUpdateError(sorted(unknown)[0], "You cannot change this field.")
+
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if "lead_status" in data:
+            lead_status_change_check(lead.lead_status, data["lead_status"])
+        changes: dict[str, list[Any]] = {}
+        for name, value in data.items():
+            if name == "email":
+                value = email_normalize(value)
+            old = getattr(lead, name)
+            if old != value:
+                changes[name] = [old, value]
+                setattr(lead, name, value)
+        if not changes:
+            return lead
+
+        new_owner = changes.pop("assigned_to", None)
+        if new_owner is not None:
+            lead.assigned_to = new_owner[0]  # lead_assign makes the change, with its timeline
+        if changes:
+            lead.save(update_fields=[*changes, "updated_at"])
+        if new_owner is not None:
+            lead = lead_assign(lead=lead, to=new_owner[1], by=by)
+        if changes.get("lead_status", [None, None])[1] == LeadStatus.CONTACTED:
+            lead_response_record(lead=lead, at=timezone.now())
+        if changes:
+            LeadActivity.objects.create(
+                lead=lead,
+                type=ActivityType.UPDATED,
+                description="Updated " + ", ".join(sorted(changes)),
+                metadata=json_safe({"changes": changes}),
+                created_by=by,
+            )
+        lead_changed(lead)
+    return lead

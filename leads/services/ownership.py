@@ -1,0 +1,122 @@
+"""Who owns a lead, and what the owner owes it: assignment, follow-up tasks, first response."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import User
+from crm.notifications import notification_queue
+
+from ..models import ActivityType, FollowUpStep, Lead, LeadActivity, LeadStatus, Task
+
+# The rep activities that count as the first response to a new lead.
+RESPONSE_TYPES = frozenset({ActivityType.CALL, ActivityType.EMAIL_SENT, ActivityType.MEETING})
+
+
+def user_label(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def lead_assign(
+    *,
+    lead: Lead,
+    to: User | None,
+    by: User | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Lead:
+    """Give the lead to `to` (or to nobody), with its timeline entry, tasks and email.
+
+    Open tasks follow the lead to its new owner. A lead's first owner gets the follow-up
+    tasks of the schedule. The new owner is emailed once the assignment commits.
+    Callers hold the lead's row lock, or get it here.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        previous = lead.assigned_to
+        if previous == to:
+            return lead
+        lead.assigned_to = to
+        lead.assigned_at = now if to else None
+        lead.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
+        description = f"Assigned to {user_label(to)}" if to else "Unassigned"
+        activity = LeadActivity.objects.create(
+            lead=lead,
+            type=ActivityType.ASSIGNED,
+            description=f"{description}: {reason}" if reason else description,
+            metadata={
+                "assigned_to": to.pk if to else None,
+                "previous": previous.pk if previous else None,
+                "by": by.pk if by else None,
+            },
+            created_by=by,
+            created_at=now,
+        )
+        if to is None:
+            return lead
+        moved = Task.objects.filter(lead=lead, completed_at__isnull=True).update(owner=to)
+        if previous is None and not moved:
+            follow_ups_create(lead=lead, owner=to, now=now)
+        notification_queue(
+            key=f"lead-assigned:{activity.pk}",
+            recipient=to,
+            template="leads/email/lead_assigned",
+            context={
+                "lead_id": str(lead.pk),
+                "lead_name": lead.full_name or lead.email,
+                "company": lead.company,
+                "score": lead.score,
+                "grade": lead.grade,
+                "email": lead.email,
+            },
+        )
+    return lead
+
+
+def follow_ups_create(*, lead: Lead, owner: User, now: datetime) -> list[Task]:
+    steps = FollowUpStep.objects.filter(active=True)
+    return Task.objects.bulk_create(
+        Task(
+            lead=lead,
+            owner=owner,
+            title=step.title,
+            priority=step.priority,
+            due_at=now + timedelta(days=step.due_after_days),
+        )
+        for step in steps
+    )
+
+
+def lead_response_record(*, lead: Lead, at: datetime) -> bool:
+    """Mark the owner's first response; later ones change nothing. True if this was it."""
+    return bool(
+        Lead.objects.filter(pk=lead.pk, first_response_at__isnull=True, assigned_to__isnull=False)
+        .exclude(lead_status__in=[LeadStatus.CONVERTED])
+        .update(first_response_at=at)
+    )
+
+
+def task_complete(*, task: Task, by: User) -> Task:
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("lead").get(pk=task.pk)
+        if task.completed_at is not None:
+            return task
+        task.completed_at = timezone.now()
+        task.save(update_fields=["completed_at"])
+        LeadActivity.objects.create(
+            lead=task.lead,
+            type=ActivityType.NOTE,
+            description=f"Completed task: {task.title}",
+            metadata={"task": str(task.pk)},
+            created_by=by,
+        )
+    return task
+
+
+def tasks_close_open(*, lead: Lead) -> int:
+    """Close the lead's open tasks when nothing is owed any more (converted, disqualified)."""
+    return Task.objects.filter(lead=lead, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
