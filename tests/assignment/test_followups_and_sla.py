@@ -214,3 +214,67 @@ def test_closed_leads_are_not_escalated(two_reps):
     lead.save()
 
     assert leads_escalate_overdue() == 0
+
+
+def test_open_tasks_close_when_nothing_is_owed(two_reps):
+    from leads.services import tasks_close_open
+
+    ann, _ = two_reps
+    lead = assigned_lead(ann)
+
+    assert tasks_close_open(lead=lead) == 2
+    assert not Task.objects.filter(lead=lead, completed_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("conditions", "message"),
+    [
+        ('[{"field": "shoe_size", "operator": "gt", "value": "1"}]', "Condition 1: Unknown field"),
+        ('[{"field": "industry", "operator": "gt", "value": "1"}]', "compares numbers"),
+        ('{"field": "industry"}', "a list of"),
+    ],
+)
+def test_assignment_rules_are_checked_when_saved(two_reps, conditions, message):
+    ann, _ = two_reps
+    maria, _ = user_upsert(username="maria", role=Role.MANAGER)
+    client = Client()
+    client.force_login(maria)
+
+    response = client.post(
+        "/admin/assignment/assignmentrule/add/",
+        {
+            "name": "Big",
+            "priority": "1",
+            "conditions": conditions,
+            "assignee": ann.pk,
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_an_assignment_rule_names_a_rep_or_a_team_not_both(two_reps):
+    from assignment.models import Team
+
+    ann, _ = two_reps
+    team = Team.objects.create(name="T")
+    maria, _ = user_upsert(username="maria", role=Role.MANAGER)
+    client = Client()
+    client.force_login(maria)
+
+    response = client.post(
+        "/admin/assignment/assignmentrule/add/",
+        {
+            "name": "Both",
+            "priority": "1",
+            "conditions": "[]",
+            "assignee": ann.pk,
+            "team": team.pk,
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Choose either one rep or a team." in response.content.decode()
