@@ -129,16 +129,23 @@ def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
     return rep
 
 
-def leads_route_ready(*, limit: int = 1000) -> int:
-    """Route the unassigned leads that are ready (after a bulk rescore); return how many."""
+ROUTE_BATCH = 500
+
+
+def leads_route_ready(*, limit: int = ROUTE_BATCH) -> tuple[int, int]:
+    """Route the unassigned leads that are ready (after a bulk rescore), hottest first.
+
+    Returns (examined, routed); a caller that examined a full batch and routed some goes on.
+    """
     threshold = RoutingSettings.load().sales_ready_threshold
-    ready = (
+    ready = list(
         Lead.objects.filter(assigned_to__isnull=True, score__gte=threshold)
         .exclude(lead_status__in=CLOSED_STATUSES)
         .order_by("-score", "created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for lead_id in ready if lead_route(lead_id=lead_id))
+    routed = sum(1 for lead_id in ready if lead_route(lead_id=lead_id))
+    return len(ready), routed
 
 
 def managers_notify(*, key: str, template: str, lead: Lead) -> None:

@@ -202,9 +202,9 @@ def test_routing_leaves_assigned_closed_and_cold_leads_alone(reps, on_commit):
     cold = ready_lead(score=10)
 
     with on_commit(execute=True):
-        routed = leads_route_ready()
+        examined, routed = leads_route_ready()
 
-    assert routed == 0
+    assert (examined, routed) == (0, 0)
     for lead in (owned, rejected, cold):
         before = lead.assigned_to
         lead.refresh_from_db()
