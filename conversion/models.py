@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 
 
 class Company(models.Model):
@@ -25,7 +25,8 @@ class Company(models.Model):
     class Meta:
         verbose_name_plural = "companies"
         ordering = ["name"]
-        indexes = [models.Index(Lower("name"), name="company_name_lower_idx")]
+        # One company per name, ignoring case and surrounding space: conversions reuse it.
+        constraints = [models.UniqueConstraint(Lower(Trim("name")), name="company_name_unique")]
 
     def __str__(self) -> str:
         return self.name

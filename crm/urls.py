@@ -8,6 +8,7 @@ from leads.views import CaptureFormView
 api_v1 = [
     path("", include("leads.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("conversion.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Channel
+from .models import RESERVED_CUSTOM_FIELDS, Channel
 from .services import email_normalize
 
 CUSTOM_FIELDS_MAX_KEYS = 50
@@ -24,8 +24,6 @@ VALUE_MAX = 1000
 EXTRA_MAX_KEYS = 50
 EXTRA_VALUE_MAX = 2000
 EXTRA_LIST_MAX = 20
-# Keys the CRM writes itself (BANT answers); a capture may not overwrite them.
-RESERVED_CUSTOM_FIELDS = frozenset({"bant"})
 IGNORED_KEYS = frozenset({"csrfmiddlewaretoken"})
 
 # Form posts name custom fields custom_fields[utm_source] or custom_fields.utm_source.

@@ -46,6 +46,10 @@ class ActivityType(models.TextChoices):
     CONVERTED = "converted", "Converted"
 
 
+# custom_fields keys the CRM writes itself (the BANT answers); submissions may not set them.
+RESERVED_CUSTOM_FIELDS = frozenset({"bant"})
+
+
 class Lead(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 

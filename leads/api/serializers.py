@@ -141,3 +141,11 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class QualifySerializer(serializers.Serializer):
+    has_budget = serializers.BooleanField()
+    has_authority = serializers.BooleanField()
+    has_need = serializers.BooleanField()
+    has_timeline = serializers.BooleanField()
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")

@@ -16,6 +16,8 @@ from ..filters import LeadFilter, TaskFilter
 from ..models import Lead, Task
 from ..selectors import lead_activity_list, lead_visible_to, task_visible_to
 from ..services import (
+    Bant,
+    LeadClosed,
     LeadNotFound,
     LeadUpdateError,
     lead_activity_log,
@@ -23,6 +25,7 @@ from ..services import (
     lead_capture,
     lead_editable_fields,
     lead_event_record,
+    lead_qualify,
     lead_update,
     task_complete,
 )
@@ -34,6 +37,7 @@ from .serializers import (
     LeadActivitySerializer,
     LeadAssignSerializer,
     LeadSerializer,
+    QualifySerializer,
     TaskSerializer,
 )
 
@@ -140,6 +144,25 @@ class LeadViewSet(
         serializer.is_valid(raise_exception=True)
         lead = lead_assign(lead=lead, to=serializer.validated_data["user"], by=request.user)
         return Response(LeadSerializer(lead).data)
+
+    @extend_schema(
+        request=QualifySerializer,
+        responses={
+            200: OpenApiResponse(description="{qualified, lead}"),
+            409: OpenApiResponse(description="Converted."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def qualify(self, request, pk=None):
+        """BANT: all four true qualifies the lead; anything less disqualifies it."""
+        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        serializer = QualifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            lead = lead_qualify(lead=lead, bant=Bant(**serializer.validated_data), by=request.user)
+        except LeadClosed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"qualified": lead.qualified, "lead": LeadSerializer(lead).data})
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -25,6 +25,7 @@ from .ownership import (
     task_complete,
     tasks_close_open,
 )
+from .qualification import DISCOVERY_CALL, Bant, LeadClosed, lead_mark_converted, lead_qualify
 from .timeline import (
     EVENT_TYPES,
     LOGGABLE_TYPES,
@@ -34,6 +35,11 @@ from .timeline import (
 )
 
 __all__ = [
+    "DISCOVERY_CALL",
+    "Bant",
+    "LeadClosed",
+    "lead_mark_converted",
+    "lead_qualify",
     "CAPTURE_FIELDS",
     "DEFAULT_SOURCE",
     "EDITABLE_FIELDS",

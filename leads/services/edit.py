@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from crm.models import User
 
-from ..models import ActivityType, Lead, LeadActivity, LeadStatus
+from ..models import RESERVED_CUSTOM_FIELDS, ActivityType, Lead, LeadActivity, LeadStatus
 from .capture import CAPTURE_FIELDS, email_normalize, json_safe
 from .effects import lead_changed
 from .ownership import lead_assign, lead_response_record
@@ -55,6 +55,14 @@ def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
         for name, value in data.items():
             if name == "email":
                 value = email_normalize(value)
+            if name == "custom_fields":
+                # An edit replaces the custom fields, but never the CRM's own (the BANT answers).
+                kept = {
+                    k: v
+                    for k, v in (lead.custom_fields or {}).items()
+                    if k in RESERVED_CUSTOM_FIELDS
+                }
+                value = {**value, **kept}
             old = getattr(lead, name)
             if old != value:
                 changes[name] = [old, value]

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from .metrics import FunnelMetricsApi
+from .views import CompanyViewSet, ContactViewSet, DealViewSet, LeadConvertApi
+
+router = DefaultRouter()
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("deals", DealViewSet, basename="deal")
+
+urlpatterns = [
+    path("leads/<uuid:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
+    path("metrics/funnel/", FunnelMetricsApi.as_view(), name="metrics-funnel"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,71 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.selectors import lead_visible_to
+
+from ..models import Company, Contact, Deal
+from ..selectors import owned_by
+from ..services import ConversionRefused, lead_convert
+from .serializers import CompanySerializer, ContactSerializer, ConvertSerializer, DealSerializer
+
+
+class LeadConvertApi(APIView):
+    """Turn a qualified lead into a contact, its company and a deal, in one transaction."""
+
+    @extend_schema(
+        request=ConvertSerializer,
+        responses={
+            201: inline_serializer(
+                "Conversion",
+                {
+                    "contact_id": serializers.UUIDField(),
+                    "company_id": serializers.UUIDField(allow_null=True),
+                    "opportunity_id": serializers.UUIDField(allow_null=True),
+                },
+            ),
+            409: OpenApiResponse(description="Already converted, or not qualified."),
+        },
+    )
+    def post(self, request, pk):
+        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        serializer = ConvertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = lead_convert(lead=lead, by=request.user, **serializer.validated_data)
+        except ConversionRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {
+                "contact_id": result.contact.pk,
+                "company_id": result.company.pk if result.company else None,
+                "opportunity_id": result.deal.pk if result.deal else None,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class OwnedViewSet(viewsets.ReadOnlyModelViewSet):
+    model: type = Company
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return owned_by(self.model, self.request.user).order_by("-created_at", "pk")
+
+
+class CompanyViewSet(OwnedViewSet):
+    model = Company
+    serializer_class = CompanySerializer
+
+
+class ContactViewSet(OwnedViewSet):
+    model = Contact
+    serializer_class = ContactSerializer
+
+
+class DealViewSet(OwnedViewSet):
+    model = Deal
+    serializer_class = DealSerializer
