@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from leads.views import CaptureFormView
+from conversion import views as conversion_views
+from leads.views import CaptureFormView, workspace
 
 api_v1 = [
     path("", include("leads.api.urls")),
@@ -14,7 +15,20 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/v1/leads/", permanent=False), name="home"),
+    path("", workspace.lead_queue, name="queue"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("leads/export.csv", workspace.lead_export, name="lead-export"),
+    path("leads/<uuid:pk>/", workspace.lead_detail, name="lead-page"),
+    path("leads/<uuid:pk>/log/", workspace.lead_log, name="page-lead-log"),
+    path("leads/<uuid:pk>/status/", workspace.lead_status, name="page-lead-status"),
+    path("leads/<uuid:pk>/qualify/", workspace.lead_qualify_view, name="page-lead-qualify"),
+    path("leads/<uuid:pk>/assign/", workspace.lead_assign_view, name="page-lead-assign"),
+    path("leads/<uuid:pk>/convert/", conversion_views.lead_convert_view, name="page-lead-convert"),
+    path("tasks/", workspace.task_list, name="tasks"),
+    path("tasks/<uuid:pk>/complete/", workspace.task_complete_view, name="page-task-complete"),
+    path("contacts/<uuid:pk>/", conversion_views.contact_detail, name="contact-page"),
+    path("dashboard/", conversion_views.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include(api_v1)),

@@ -74,3 +74,24 @@ def capture_form(db):
 
 # Registers the seam-test task with the Celery app of the test process.
 from . import tasks as _tasks  # noqa: E402,F401
+
+DEFAULT_DATA = [
+    ("scoring.migrations.0003_default_rules", "create_defaults"),
+    ("leads.migrations.0005_default_follow_ups", "create_steps"),
+]
+
+
+@pytest.fixture(autouse=True)
+def default_data_after_flush(request):
+    """Transactional tests flush the database, data migrations' rows included; put the
+    default scoring rules and follow-up steps back (idempotently) for tests that need them."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in DEFAULT_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)

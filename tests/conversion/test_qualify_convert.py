@@ -199,9 +199,12 @@ def test_a_failure_half_way_leaves_nothing_behind(rep_client, rep):
     lead = owned_lead(rep, company="Acme")
     qualify(rep_client, lead)
 
-    with mock.patch(
-        "conversion.services.Deal.objects.create", side_effect=RuntimeError("disk full")
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch(
+            "conversion.services.Deal.objects.create", side_effect=RuntimeError("disk full")
+        ),
+        pytest.raises(RuntimeError),
+    ):
         convert(rep_client, lead)
 
     assert (Contact.objects.count(), Company.objects.count(), Deal.objects.count()) == (0, 0, 0)

@@ -12,7 +12,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS"}
+        if k not in {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     clean["DJANGO_SETTINGS_MODULE"] = "crm.settings"
     return subprocess.run(

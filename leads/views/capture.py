@@ -5,9 +5,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
-from .capture import CaptureInputSerializer, capture_kwargs, capture_payload
-from .models import CaptureForm, Channel
-from .services import lead_capture
+from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
+from ..models import CaptureForm, Channel
+from ..services import lead_capture
 
 # Hidden from people by the snippet's markup; bots that fill every input fill it too.
 HONEYPOT_FIELD = "website"

@@ -1,0 +1,153 @@
+"""Pages for conversion and for managers: convert a lead, a contact, the dashboard."""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from crm.models import Role, User
+from leads.models import LeadStatus
+from leads.selectors import lead_visible_to
+
+from .charts import bar_rows
+from .metrics import funnel_leads, funnel_metrics
+from .models import Contact
+from .selectors import owned_by
+from .services import ConversionRefused, lead_convert
+
+
+@require_POST
+@login_required
+def lead_convert_view(request, pk):
+    lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+    amount = request.POST.get("amount", "").strip()
+    try:
+        amount_value = Decimal(amount) if amount else None
+    except InvalidOperation:
+        messages.error(request, "The amount must be a number.")
+        return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+    try:
+        result = lead_convert(
+            lead=lead,
+            by=request.user,
+            create_opportunity=bool(request.POST.get("create_opportunity")),
+            deal_name=request.POST.get("deal_name", "").strip()[:255],
+            amount=amount_value,
+            close_date=parse_date(request.POST.get("close_date", "") or "") or None,
+            force=bool(request.POST.get("force")),
+        )
+        messages.success(
+            request,
+            f"Converted: contact {result.contact}"
+            + (f", company {result.company}" if result.company else "")
+            + (f", deal {result.deal}" if result.deal else "")
+            + ".",
+        )
+    except ConversionRefused as exc:
+        messages.error(request, str(exc))
+    return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+
+
+@login_required
+def contact_detail(request, pk):
+    contact = get_object_or_404(
+        owned_by(Contact, request.user).select_related("company", "owner"), pk=pk
+    )
+    return render(
+        request,
+        "conversion/contact.html",
+        {
+            "contact": contact,
+            "deals": contact.deals.select_related("company").order_by("-created_at"),
+        },
+    )
+
+
+class RangeForm(forms.Form):
+    since = forms.DateField(required=False, label="From")
+    until = forms.DateField(required=False, label="To")
+
+
+def _range(request) -> tuple:
+    form = RangeForm(request.GET)
+    today = timezone.localdate()
+    since, until = today - timedelta(days=29), today
+    if form.is_valid():
+        since = form.cleaned_data["since"] or since
+        until = form.cleaned_data["until"] or until
+    start = timezone.make_aware(timezone.datetime.combine(since, timezone.datetime.min.time()))
+    end = timezone.make_aware(
+        timezone.datetime.combine(until + timedelta(days=1), timezone.datetime.min.time())
+    )
+    return form, since, until, start, end
+
+
+@login_required
+def dashboard(request):
+    """Managers: the funnel, sources, scores and reps over a date range, as charts and tables."""
+    if not request.user.is_manager:
+        raise PermissionDenied("The dashboard is for sales managers.")
+    form, since, until, start, end = _range(request)
+    metrics = funnel_metrics(since=start, until=end)
+    leads = funnel_leads(since=start, until=end, source=None)
+    bands = [(low, low + 9 if low < 90 else 100) for low in range(0, 100, 10)]
+    score_counts = leads.aggregate(
+        **{f"b{low}": Count("pk", filter=Q(score__gte=low, score__lte=high)) for low, high in bands}
+    )
+    workload = (
+        User.objects.filter(role=Role.REP, is_active=True)
+        .annotate(
+            open_leads=Count(
+                "leads",
+                filter=Q(leads__converted=False) & ~Q(leads__lead_status=LeadStatus.UNQUALIFIED),
+            )
+        )
+        .order_by("username")
+    )
+    response_by_rep = {
+        row["rep"]: row["median_hours"] for row in metrics["median_first_response_hours_per_rep"]
+    }
+    context = {
+        "nav": "dashboard",
+        "form": form,
+        "since": since,
+        "until": until,
+        "metrics": metrics,
+        "funnel": bar_rows(
+            (LeadStatus(s).label, n) for s, n in metrics["leads_per_status"].items()
+        ),
+        "by_source": bar_rows(
+            (row["source"] or "(none)", row["leads"]) for row in metrics["sources"]
+        ),
+        "rate_by_source": bar_rows(
+            (
+                (row["source"] or "(none)", round(100 * row["conversion_rate"], 1))
+                for row in metrics["sources"]
+            ),
+            unit="%",
+            maximum=100,
+        ),
+        "scores": bar_rows((f"{low}–{high}", score_counts[f"b{low}"]) for low, high in bands),
+        "workload": bar_rows(
+            (rep.get_full_name() or rep.username, rep.open_leads) for rep in workload
+        ),
+        "response": bar_rows(
+            (
+                (rep.get_full_name() or rep.username, response_by_rep.get(rep.username))
+                for rep in workload
+            ),
+            unit="h",
+        ),
+        "export_query": f"created_after={start.isoformat()}&created_before={end.isoformat()}",
+    }
+    return render(request, "conversion/dashboard.html", context)

@@ -1,0 +1,3 @@
+from .capture import HONEYPOT_FIELD, CaptureFormView
+
+__all__ = ["HONEYPOT_FIELD", "CaptureFormView"]
