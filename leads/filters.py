@@ -28,7 +28,8 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
 
 
 class LeadFilter(django_filters.FilterSet):
-    lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    # distinct=False: one lead has one status, and DISTINCT would sort whole rows.
+    lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
     grade = django_filters.CharFilter()
     lead_source = django_filters.CharFilter()
     assigned_to = IdFilter(field_name="assigned_to_id")

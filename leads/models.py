@@ -112,8 +112,9 @@ class Lead(models.Model):
             models.Index(fields=["score"], name="lead_score_idx"),
             models.Index(fields=["lead_source"], name="lead_source_idx"),
             models.Index(fields=["created_at"], name="lead_created_idx"),
-            # A rep's queue: their leads, hottest first.
+            # The queues: a rep's leads, and everyone's for managers, hottest first.
             models.Index(fields=["assigned_to", "-score"], name="lead_owner_score_idx"),
+            models.Index(fields=["-score", "created_at"], name="lead_hottest_idx"),
         ]
         constraints = [
             # A constraint rather than unique=True: PostgreSQL then builds no extra LIKE index.

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -56,10 +56,7 @@ def queue_leads(request):
     if request.user.is_rep and not request.GET.get("lead_status"):
         leads = leads.exclude(lead_status__in=CLOSED)
     filterset = LeadFilter(request.GET, queryset=leads)
-    overdue = Task.objects.filter(
-        lead=OuterRef("pk"), completed_at__isnull=True, due_at__lt=timezone.now()
-    )
-    rows = filterset.qs.select_related("assigned_to").annotate(overdue=Exists(overdue))
+    rows = filterset.qs.select_related("assigned_to")
     if not request.GET.get("ordering"):
         rows = rows.order_by("-score", "created_at", "pk")
     return filterset, rows
@@ -69,6 +66,14 @@ def queue_leads(request):
 def lead_queue(request):
     filterset, rows = queue_leads(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Overdue follow-ups of this page's leads only: one indexed query, not a subquery per row.
+    overdue = set(
+        Task.objects.filter(
+            lead_id__in=[lead.pk for lead in page],
+            completed_at__isnull=True,
+            due_at__lt=timezone.now(),
+        ).values_list("lead_id", flat=True)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -78,6 +83,7 @@ def lead_queue(request):
             "nav": "queue",
             "filter": filterset,
             "page": page,
+            "overdue": overdue,
             "query": query.urlencode(),
             "statuses": LeadStatus.choices,
             "assign_form": AssignForm() if request.user.is_manager else None,
@@ -216,20 +222,34 @@ def task_complete_view(request, pk):
     return back_to(task.lead)
 
 
+TASKS_PER_GROUP = 50
+
+
 @sales_user_required
 def task_list(request):
-    """My tasks: overdue, due today, upcoming."""
+    """My tasks: overdue, due today, upcoming; the first of each, and how many there are."""
     now = timezone.localtime()
     end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    tasks = list(
-        Task.objects.filter(owner=request.user, completed_at__isnull=True)
-        .select_related("lead")
-        .order_by("due_at")[:300]
+    mine = Task.objects.filter(owner=request.user, completed_at__isnull=True)
+    windows = [
+        ("Overdue", {"due_at__lt": now}),
+        ("Due today", {"due_at__gte": now, "due_at__lt": end_of_today}),
+        ("Upcoming", {"due_at__gte": end_of_today}),
+    ]
+    counts = mine.aggregate(
+        **{f"n{i}": Count("pk", filter=Q(**window)) for i, (_, window) in enumerate(windows)}
     )
     groups = [
-        ("Overdue", [t for t in tasks if t.due_at < now]),
-        ("Due today", [t for t in tasks if now <= t.due_at < end_of_today]),
-        ("Upcoming", [t for t in tasks if t.due_at >= end_of_today]),
+        (
+            title,
+            list(
+                mine.filter(**window)
+                .select_related("lead")
+                .order_by("due_at", "pk")[:TASKS_PER_GROUP]
+            ),
+            counts[f"n{i}"],
+        )
+        for i, (title, window) in enumerate(windows)
     ]
     template = "workspace/tasks.html#task-groups" if request.htmx else "workspace/tasks.html"
     return render(request, template, {"nav": "tasks", "groups": groups, "now": now})
