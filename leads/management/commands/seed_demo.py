@@ -164,8 +164,8 @@ class Command(BaseCommand):
         call_command("rescore_leads", stdout=StringIO())
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
         self.stdout.write(
-            "Sign in at http://127.0.0.1:8000/admin/ as maria (manager), or to the API as "
-            f"sam, riley or jordan (reps); the password is {DEMO_PASSWORD}."
+            "Sign in at http://127.0.0.1:8000/ as maria (manager) or sam, riley or jordan "
+            f"(reps); the password is {DEMO_PASSWORD}."
         )
 
     def _leads(self, rng: random.Random, count: int, reps: list) -> int:
