@@ -25,6 +25,7 @@ migrate: install
 
 run: migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	@echo "Open http://127.0.0.1:8000/ and log in as maria (manager) or sam (rep); password crm-demo-2026."
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 serve: migrate

@@ -80,7 +80,12 @@ def chunk_rescore(
         .values("id", "attr")
         .query.sql_with_params()
     )
-    source, source_params = f"({a_sql}) a", list(a_params)
+    # On PostgreSQL, OFFSET 0 keeps a derived table from being merged into the statement around
+    # it: the planner would otherwise copy each column's expression into every place that reads
+    # the column, and the text matching of the rules would run dozens of times a row (the score
+    # appears in the clamp, in every grade band, and in the qualification tests).
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    source, source_params = f"({a_sql}{fence}) a", list(a_params)
     behaviour = "0"
     if rules.activity_rules:
         types = sorted({t for rule in rules.activity_rules for t in rule.types})
@@ -104,7 +109,7 @@ def chunk_rescore(
     raw = f"(a.attr + {behaviour})"
     scores = (
         f"SELECT a.id AS id, CASE WHEN {raw} < 0 THEN 0 WHEN {raw} > 100 THEN 100 "
-        f"ELSE {raw} END AS new_score FROM {source}"
+        f"ELSE {raw} END AS new_score FROM {source}{fence}"
     )
     grade = "''"
     grade_params: list = []
@@ -120,6 +125,16 @@ def chunk_rescore(
 
     # A plain UPDATE (no WITH), so that SQLite reports how many rows changed.
     table = Lead._meta.db_table
+    # The chunk's bounds again on the updated table: d holds only the chunk's ids, but the
+    # planner cannot carry a range across the join, and would read the whole table each chunk.
+    target_bounds, target_params = "", []
+    pk = Lead._meta.pk
+    if low is not None:
+        target_bounds += f" AND {table}.{pk.column} > %s"
+        target_params.append(pk.get_db_prep_value(low, connection))
+    if high is not None:
+        target_bounds += f" AND {table}.{pk.column} <= %s"
+        target_params.append(pk.get_db_prep_value(high, connection))
     statuses = ", ".join("%s" for _ in QUALIFIABLE_STATUSES)
     qualify = (
         f"(NOT {table}.qualified AND {table}.lead_status IN ({statuses}) AND d.new_score >= %s)"
@@ -130,7 +145,7 @@ def chunk_rescore(
         f"qualified = CASE WHEN {qualify} THEN %s ELSE {table}.qualified END, "
         f"qualified_at = CASE WHEN {qualify} THEN %s ELSE {table}.qualified_at END, "
         f"lead_status = CASE WHEN {qualify} THEN %s ELSE {table}.lead_status END "
-        f"FROM ({graded}) d WHERE {table}.id = d.id AND "
+        f"FROM ({graded}) d WHERE {table}.id = d.id{target_bounds} AND "
         f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify})"
     )
     params = [
@@ -142,6 +157,7 @@ def chunk_rescore(
         str(LeadStatus.QUALIFIED),
         *grade_params,
         *source_params,
+        *target_params,
         *qualify_params,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
