@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import AssignmentRule, RoutingSettings, Team
+from .models import (
+    AssignmentRule,
+    NurtureEnrollment,
+    NurtureSequence,
+    NurtureStep,
+    RoutingSettings,
+    Team,
+)
 
 
 @admin.register(Team)
@@ -39,4 +46,54 @@ class RoutingSettingsAdmin(admin.ModelAdmin):
         return not RoutingSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NurtureStepInline(admin.StackedInline):
+    model = NurtureStep
+    extra = 0
+    fields = (
+        "position",
+        "delay_hours",
+        "action",
+        "subject",
+        "body",
+        "task_title",
+        "task_for",
+        "status",
+    )
+
+
+@admin.register(NurtureSequence)
+class NurtureSequenceAdmin(admin.ModelAdmin):
+    list_display = ("name", "priority", "active", "created_at")
+    list_editable = ("priority", "active")
+    inlines = (NurtureStepInline,)
+
+
+@admin.register(NurtureEnrollment)
+class NurtureEnrollmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "lead",
+        "sequence",
+        "enrolled_at",
+        "next_position",
+        "next_step_at",
+        "exited_at",
+        "exit_reason",
+    )
+    list_filter = ("sequence", "exit_reason")
+    list_select_related = ("lead", "sequence")
+    raw_id_fields = ("lead",)
+    readonly_fields = (
+        "lead",
+        "sequence",
+        "enrolled_at",
+        "next_position",
+        "next_step_at",
+        "exited_at",
+        "exit_reason",
+    )
+
+    def has_add_permission(self, request) -> bool:
         return False

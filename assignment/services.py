@@ -14,6 +14,7 @@ from leads.models import ActivityType, Lead, LeadActivity, LeadStatus
 from leads.services import lead_assign
 
 from .models import AssignmentRule, RoutingSettings, rule_conditions_parse
+from .nurture import nurture_enroll
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
             return None
         chat = lead.activities.filter(type=ActivityType.CHAT_STARTED).exists()
         if not chat and lead.score < settings.sales_ready_threshold:
+            nurture_enroll(lead=lead, now=now)  # not ready for sales: nurture it meanwhile
             return None
         available = reps_available()
         rule, candidates = rule_candidates(lead, available)

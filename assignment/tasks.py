@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .nurture import nurture_advance, nurture_email_send, nurture_run_due
 from .services import ROUTE_BATCH, lead_route, leads_escalate_overdue, leads_route_ready
 
 
@@ -20,3 +21,24 @@ def leads_route_ready_task(self) -> int:
 @shared_task(name="assignment.leads_escalate_overdue")
 def leads_escalate_overdue_task() -> int:
     return leads_escalate_overdue()
+
+
+@shared_task(name="assignment.nurture_advance")
+def nurture_advance_task(enrollment_id: int) -> bool:
+    return nurture_advance(enrollment_id=enrollment_id)
+
+
+@shared_task(name="assignment.nurture_run_due")
+def nurture_run_due_task() -> int:
+    return nurture_run_due()
+
+
+@shared_task(
+    name="assignment.nurture_email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=8,
+)
+def nurture_email_send_task(run_id: int) -> bool:
+    return nurture_email_send(run_id=run_id)

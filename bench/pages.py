@@ -105,7 +105,9 @@ def run(n: int) -> None:
         client.force_login(User.objects.get(username=username))
         for path in paths:
             median, p95, queries = measure(client, path)
-            print(f"{username:<8} {path:<40} median {median:6.1f} ms  p95 {p95:6.1f} ms  {queries:2d} queries")
+            print(
+                f"{username:<8} {path:<40} median {median:6.1f} ms  p95 {p95:6.1f} ms  {queries:2d} queries"
+            )
 
 
 def main() -> None:

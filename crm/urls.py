@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conversion import views as conversion_views
-from leads.views import CaptureFormView, workspace
+from leads.views import CaptureFormView, UnsubscribeView, workspace
 
 api_v1 = [
     path("", include("leads.api.urls")),
@@ -33,6 +33,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include(api_v1)),
     path("forms/<str:form_key>/", CaptureFormView.as_view(), name="capture-form"),
+    path("unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
 ]
 
 admin.site.site_header = "Lead CRM administration"

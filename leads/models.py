@@ -44,6 +44,10 @@ class ActivityType(models.TextChoices):
     QUALIFIED = "qualified", "Qualified"
     DISQUALIFIED = "disqualified", "Disqualified"
     CONVERTED = "converted", "Converted"
+    NURTURE_ENROLLED = "nurture_enrolled", "Nurture started"
+    NURTURE_STEP = "nurture_step", "Nurture step"
+    NURTURE_EXITED = "nurture_exited", "Nurture ended"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
 
 # custom_fields keys the CRM writes itself (the BANT answers); submissions may not set them.
@@ -101,6 +105,17 @@ class Lead(models.Model):
     )
 
     custom_fields = models.JSONField(default=dict, blank=True)
+
+    # Nurturing: the lead's current sequence (assignment.NurtureEnrollment holds the detail).
+    nurture_sequence = models.ForeignKey(
+        "assignment.NurtureSequence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    nurture_next_step_at = models.DateTimeField(null=True, blank=True)
+    do_not_email = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

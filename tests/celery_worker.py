@@ -69,6 +69,7 @@ def celery_worker():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    worker.queue = queue
     app = current_app
     saved = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
@@ -83,6 +84,44 @@ def celery_worker():
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+@pytest.fixture
+def celery_beat(celery_worker, tmp_path):
+    """Celery beat with the database scheduler, in its own process, beside the worker."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER_URL,
+    }
+    beat = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "beat",
+            "--loglevel=INFO",
+            "--max-interval",
+            "1",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield beat
+    finally:
+        beat.terminate()
+        try:
+            beat.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            beat.kill()
 
 
 def _wait_until_ready(worker: subprocess.Popen, timeout: float = 60) -> None:

@@ -22,6 +22,7 @@ class LeadSerializer(serializers.ModelSerializer):
     email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
     response_time_seconds = serializers.SerializerMethodField()
+    nurture_sequence = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = Lead
@@ -50,10 +51,15 @@ class LeadSerializer(serializers.ModelSerializer):
             "converted_at",
             "contact",
             "custom_fields",
+            "nurture_sequence",
+            "nurture_next_step_at",
+            "do_not_email",
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
+            "nurture_next_step_at",
+            "do_not_email",
             "first_response_at",
             "id",
             "score",

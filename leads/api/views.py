@@ -91,7 +91,7 @@ class LeadViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Lead.objects.none()
-        return lead_visible_to(self.request.user)
+        return lead_visible_to(self.request.user).select_related("nurture_sequence")
 
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()

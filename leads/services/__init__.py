@@ -17,6 +17,12 @@ from .edit import (
     lead_update,
 )
 from .effects import lead_changed
+from .nurture import (
+    lead_from_unsubscribe_token,
+    lead_unsubscribe,
+    nurture_leave,
+    unsubscribe_token,
+)
 from .ownership import (
     RESPONSE_TYPES,
     follow_ups_create,
@@ -35,6 +41,10 @@ from .timeline import (
 )
 
 __all__ = [
+    "lead_from_unsubscribe_token",
+    "lead_unsubscribe",
+    "nurture_leave",
+    "unsubscribe_token",
     "DISCOVERY_CALL",
     "Bant",
     "LeadClosed",

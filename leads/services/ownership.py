@@ -9,6 +9,7 @@ from crm.models import User
 from crm.notifications import notification_queue
 
 from ..models import ActivityType, FollowUpStep, Lead, LeadActivity, LeadStatus, Task
+from .nurture import nurture_leave
 
 # The rep activities that count as the first response to a new lead.
 RESPONSE_TYPES = frozenset({ActivityType.CALL, ActivityType.EMAIL_SENT, ActivityType.MEETING})
@@ -56,6 +57,7 @@ def lead_assign(
         )
         if to is None:
             return lead
+        nurture_leave(lead)  # sales has it now
         moved = Task.objects.filter(lead=lead, completed_at__isnull=True).update(owner=to)
         if previous is None and not moved:
             follow_ups_create(lead=lead, owner=to, now=now)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm.models import User
 
 from ..models import ActivityType, Lead, LeadActivity, LeadStatus, Task, TaskPriority
+from .nurture import nurture_leave
 from .ownership import tasks_close_open
 
 DISCOVERY_CALL = "Schedule discovery call"
@@ -55,6 +56,7 @@ def lead_qualify(*, lead: Lead, bant: Bant, by: User) -> Lead:
                 "updated_at",
             ]
         )
+        nurture_leave(lead)
         LeadActivity.objects.create(
             lead=lead,
             type=ActivityType.QUALIFIED if bant.qualified else ActivityType.DISQUALIFIED,
@@ -82,6 +84,7 @@ def lead_mark_converted(*, lead: Lead, contact_id, by: User, details: dict) -> L
     lead.contact_id = contact_id
     lead.lead_status = LeadStatus.CONVERTED
     lead.save(update_fields=["converted", "converted_at", "contact", "lead_status", "updated_at"])
+    nurture_leave(lead)
     LeadActivity.objects.create(
         lead=lead,
         type=ActivityType.CONVERTED,

@@ -42,7 +42,8 @@ def test_a_lead_below_the_threshold_waits(reps, on_commit):
 
     assert lead.assigned_to is None
     assert lead.lead_status == LeadStatus.NEW
-    assert not lead.activities.exists()
+    assert not lead.activities.filter(type="assigned").exists()
+    assert lead.nurture_sequence.name == "Not ready yet"  # nurtured meanwhile
 
 
 def test_the_threshold_is_editable(reps, on_commit):

@@ -1,0 +1,216 @@
+"""Leads not ready for sales are nurtured until they are, and never emailed after opting out."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from assignment.models import NurtureEnrollment, NurtureSequence, NurtureStepRun
+from assignment.nurture import nurture_advance, nurture_email_send, nurture_run_due
+from assignment.services import lead_route
+from leads.models import Lead, Task
+from leads.services import lead_assign, lead_event_record
+from tests.factories import LeadFactory, ManagerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    def run(call):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call()
+
+    return run
+
+
+def cold_lead(**fields) -> Lead:
+    return LeadFactory(**{"score": 20, "first_name": "Jane", "company": "Acme", **fields})
+
+
+def enrol(lead, run_on_commit, now=None):
+    run_on_commit(lambda: lead_route(lead_id=lead.pk, now=now))
+    lead.refresh_from_db()
+    return NurtureEnrollment.objects.get(lead=lead)
+
+
+def test_a_cold_unassigned_lead_is_enrolled_once_and_welcomed_at_once(run_on_commit):
+    UserFactory()  # a rep exists, but the lead is not ready for sales
+    lead = cold_lead()
+
+    enrollment = enrol(lead, run_on_commit)
+    run_on_commit(lambda: lead_route(lead_id=lead.pk))
+
+    assert lead.assigned_to is None
+    assert lead.nurture_sequence.name == "Not ready yet"
+    assert NurtureEnrollment.objects.filter(lead=lead).count() == 1
+    assert [m.to for m in mail.outbox] == [[lead.email]]
+    welcome = mail.outbox[0]
+    assert welcome.subject == "Thanks for your interest, Jane"
+    assert "teams like Acme" in welcome.body
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 2
+    assert abs((enrollment.next_step_at - timezone.now()) - 72 * HOUR) < HOUR
+    assert lead.activities.filter(type="nurture_step").count() == 1
+
+
+def test_the_lead_api_shows_the_nurture_state(run_on_commit, manager_client):
+    lead = cold_lead()
+    enrol(lead, run_on_commit)
+
+    body = manager_client.get(f"/api/v1/leads/{lead.pk}/").json()
+
+    assert body["nurture_sequence"] == "Not ready yet"
+    assert body["nurture_next_step_at"] is not None
+    assert body["do_not_email"] is False
+
+
+def test_later_steps_run_when_due_and_each_only_once(run_on_commit):
+    manager = ManagerFactory()
+    lead = cold_lead()
+    start = timezone.now()
+    enrollment = enrol(lead, run_on_commit, now=start)
+    mail.outbox.clear()
+
+    assert run_on_commit(lambda: nurture_run_due(now=start + 71 * HOUR)) == 0
+    assert run_on_commit(lambda: nurture_run_due(now=start + 73 * HOUR)) == 1
+    assert run_on_commit(lambda: nurture_run_due(now=start + 73 * HOUR)) == 0  # not due again
+    assert [m.subject for m in mail.outbox] == [
+        "Three things our customers wish they had done sooner"
+    ]
+
+    run_on_commit(lambda: nurture_run_due(now=start + 73 * HOUR + 168 * HOUR))
+    run_on_commit(lambda: nurture_run_due(now=start + 73 * HOUR + 168 * HOUR + 25 * HOUR))
+
+    assert [m.subject for m in mail.outbox][-1] == "Shall we talk?"
+    task = Task.objects.get(lead=lead)
+    assert (task.title, task.owner) == ("Review this nurtured lead", manager)
+    enrollment.refresh_from_db()
+    assert enrollment.exit_reason == "completed"
+    lead.refresh_from_db()
+    assert lead.nurture_sequence is None
+    assert NurtureStepRun.objects.filter(enrollment=enrollment).count() == 4
+
+
+def test_a_step_run_twice_at_once_happens_once(run_on_commit):
+    lead = cold_lead()
+    start = timezone.now()
+    enrollment = enrol(lead, run_on_commit, now=start)
+    due = start + 100 * HOUR
+
+    results = [
+        run_on_commit(lambda: nurture_advance(enrollment_id=enrollment.pk, now=due))
+        for _ in range(2)
+    ]
+
+    assert results == [True, False]
+    assert NurtureStepRun.objects.filter(enrollment=enrollment).count() == 2  # welcome + step 2
+
+
+def test_an_email_task_run_again_sends_nothing_more(run_on_commit):
+    lead = cold_lead()
+    enrol(lead, run_on_commit)
+    run = NurtureStepRun.objects.get()
+
+    assert nurture_email_send(run_id=run.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_every_nurture_email_carries_a_one_click_unsubscribe(run_on_commit, client):
+    lead = cold_lead()
+    enrol(lead, run_on_commit)
+    message = mail.outbox[0]
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link.startswith("http://127.0.0.1:8000/unsubscribe/") and link in message.body
+
+    response = Client().get(link.removeprefix("http://127.0.0.1:8000"))
+
+    assert response.status_code == 200
+    assert b"You are unsubscribed" in response.content
+    lead.refresh_from_db()
+    assert lead.do_not_email and lead.nurture_sequence is None
+    # Every later step respects it: the sequence ends instead of emailing.
+    mail.outbox.clear()
+    run_on_commit(lambda: nurture_run_due(now=timezone.now() + 1000 * HOUR))
+    assert mail.outbox == []
+    assert NurtureEnrollment.objects.get(lead=lead).exit_reason == "unsubscribed"
+
+
+def test_one_click_post_unsubscribes_and_forged_tokens_do_not(run_on_commit):
+    lead = cold_lead()
+    enrol(lead, run_on_commit)
+    link = (
+        mail.outbox[0]
+        .extra_headers["List-Unsubscribe"]
+        .strip("<>")
+        .removeprefix("http://127.0.0.1:8000")
+    )
+    browserless = Client(enforce_csrf_checks=True)
+
+    assert browserless.get("/unsubscribe/not-a-token/").status_code == 404
+    assert browserless.post(link, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    lead.refresh_from_db()
+    assert lead.do_not_email
+
+
+@pytest.mark.parametrize("leave", ["assign", "qualify"])
+def test_a_lead_leaves_nurture_when_sales_takes_it(run_on_commit, leave, manager):
+    rep = UserFactory()
+    lead = cold_lead()
+    enrollment = enrol(lead, run_on_commit)
+    if leave == "assign":
+        lead_assign(lead=lead, to=rep)
+    else:
+        from leads.services import Bant, lead_qualify
+
+        lead_qualify(lead=lead, bant=Bant(True, True, True, True), by=manager)
+    mail.outbox.clear()
+
+    run_on_commit(lambda: nurture_run_due(now=timezone.now() + 100 * HOUR))
+
+    enrollment.refresh_from_db()
+    assert enrollment.exit_reason == ("assigned" if leave == "assign" else "qualified")
+    assert mail.outbox == []
+
+
+def test_engagement_lifts_a_nurtured_lead_to_sales(run_on_commit):
+    rep = UserFactory(email="rep@crm.test")
+    lead = cold_lead(
+        title="VP Sales", employee_count=5000, industry="Finance", email="jane@bank.com"
+    )
+    run_on_commit(lambda: lead_event_record(email=lead.email, type="page_viewed"))
+    lead.refresh_from_db()
+    assert lead.nurture_sequence is not None and lead.score < 70
+
+    for _ in range(2):
+        run_on_commit(lambda: lead_event_record(email=lead.email, type="demo_requested"))
+
+    lead.refresh_from_db()
+    assert lead.score >= 70
+    assert lead.assigned_to == rep
+    assert lead.nurture_sequence is None
+    run_on_commit(lambda: nurture_run_due(now=timezone.now() + 1000 * HOUR))
+    assert NurtureEnrollment.objects.get(lead=lead).exit_reason in {"assigned", "qualified"}
+
+
+def test_only_the_first_matching_active_sequence_enrolls(run_on_commit):
+    NurtureSequence.objects.filter(name="Not ready yet").update(priority=50)
+    webinar = NurtureSequence.objects.create(
+        name="Webinar follow-up",
+        priority=10,
+        conditions=[{"field": "lead_source", "operator": "equals", "value": "webinar"}],
+    )
+    webinar.steps.create(
+        position=1, delay_hours=24, action="task", task_title="Call about the webinar"
+    )
+
+    from_webinar = enrol(cold_lead(lead_source="webinar"), run_on_commit)
+    from_site = enrol(cold_lead(lead_source="website_form"), run_on_commit)
+
+    assert from_webinar.sequence == webinar
+    assert from_site.sequence.name == "Not ready yet"
