@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import SettingsAdmin
+
 from .models import (
     AssignmentRule,
     NurtureEnrollment,
@@ -39,14 +41,8 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingSettings)
-class RoutingSettingsAdmin(admin.ModelAdmin):
+class RoutingSettingsAdmin(SettingsAdmin):
     list_display = ("__str__", "sales_ready_threshold", "response_sla_hours")
-
-    def has_add_permission(self, request) -> bool:
-        return not RoutingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class NurtureStepInline(admin.StackedInline):

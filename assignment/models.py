@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from crm.conditions import Condition, ConditionError
+from crm.models import SettingsModel
 
 
 class Team(models.Model):
@@ -82,8 +83,8 @@ def rule_conditions_parse(raw) -> tuple[Condition, ...]:
     return tuple(parsed)
 
 
-class RoutingSettings(models.Model):
-    """The one row of routing settings (pk 1)."""
+class RoutingSettings(SettingsModel):
+    """How leads reach sales: the sales-ready threshold and the response-time SLA."""
 
     sales_ready_threshold = models.PositiveSmallIntegerField(
         default=70,
@@ -99,14 +100,6 @@ class RoutingSettings(models.Model):
     class Meta:
         verbose_name = "routing settings"
         verbose_name_plural = "routing settings"
-
-    def __str__(self) -> str:
-        return "Routing settings"
-
-    @classmethod
-    def load(cls) -> "RoutingSettings":
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
 
 
 class NurtureSequence(models.Model):

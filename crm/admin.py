@@ -63,3 +63,13 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
+
+
+class SettingsAdmin(admin.ModelAdmin):
+    """Admin for a SettingsModel: its one row can be edited, not added twice or deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

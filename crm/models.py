@@ -34,6 +34,21 @@ class User(AbstractUser):
         return self.role == Role.REP
 
 
+class SettingsModel(models.Model):
+    """A table of one row (pk 1) holding settings that managers edit in admin."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name).capitalize()
+
+    @classmethod
+    def load(cls):
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
 class Notification(models.Model):
     """An email to a user, sent at most once: `key` names the event it is about.
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import SettingsAdmin
+
 from .models import GradeBand, ScoringRule, ScoringSettings
 from .services import scoring_rules_changed
 
@@ -46,11 +48,5 @@ class GradeBandAdmin(RescoreOnChangeAdmin):
 
 
 @admin.register(ScoringSettings)
-class ScoringSettingsAdmin(RescoreOnChangeAdmin):
+class ScoringSettingsAdmin(RescoreOnChangeAdmin, SettingsAdmin):
     list_display = ("__str__", "qualify_threshold")
-
-    def has_add_permission(self, request) -> bool:
-        return not ScoringSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

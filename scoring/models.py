@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from crm.conditions import OPERATOR_CHOICES, ConditionError
+from crm.models import SettingsModel
 
 
 class Category(models.TextChoices):
@@ -87,8 +88,8 @@ class GradeBand(models.Model):
         return f"{self.grade} ≥ {self.min_score}"
 
 
-class ScoringSettings(models.Model):
-    """The one row of scoring settings (pk 1)."""
+class ScoringSettings(SettingsModel):
+    """The automatic qualification threshold."""
 
     qualify_threshold = models.PositiveSmallIntegerField(
         default=80,
@@ -99,11 +100,3 @@ class ScoringSettings(models.Model):
     class Meta:
         verbose_name = "scoring settings"
         verbose_name_plural = "scoring settings"
-
-    def __str__(self) -> str:
-        return "Scoring settings"
-
-    @classmethod
-    def load(cls) -> "ScoringSettings":
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings
