@@ -1,7 +1,9 @@
 """Capture throughput through the full Django stack (middleware, auth, serializer, upsert).
 
 Runs against a throwaway test database on whatever DATABASE_URL names (SQLite by default) and
-prints captures per second for new leads and for duplicates of known leads.
+prints captures per second for new leads and for duplicates of known leads. The side effects
+(scoring, routing, nurturing) are left out, as in production where a worker runs them; pass
+--with-effects to run them in-process too, as `make run` does.
 
     python bench/capture.py [--n 2000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm python bench/capture.py
@@ -57,7 +59,12 @@ def run(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--with-effects", action="store_true")
     args = parser.parse_args()
+    if not args.with_effects:
+        from django.conf import settings
+
+        settings.LEAD_CHANGED_TASKS = []
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
