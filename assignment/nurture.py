@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template import Context, Template
+from django.db.models import Q
+from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ def nurture_enroll(*, lead: Lead, now: datetime | None = None) -> NurtureEnrollm
     if (
         lead.nurture_sequence_id
         or lead.assigned_to_id
+        or lead.do_not_email
         or lead.lead_status in (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
     ):
         return None
@@ -150,7 +152,14 @@ def nurture_run_due(*, now: datetime | None = None) -> int:
         .order_by("next_step_at")
         .values_list("pk", flat=True)[:DUE_BATCH]
     )
-    return sum(1 for pk in due if nurture_advance(enrollment_id=pk, now=now))
+    ran = 0
+    for pk in due:
+        try:
+            ran += nurture_advance(enrollment_id=pk, now=now)
+        except Exception:
+            # One broken step must not hold up every lead queued behind it.
+            logger.exception("Nurture step of enrollment %s failed", pk)
+    return ran
 
 
 def _exit(enrollment: NurtureEnrollment, lead: Lead, reason: str, now: datetime) -> None:
@@ -200,10 +209,14 @@ def _perform(step: NurtureStep, run: NurtureStepRun, lead: Lead, now: datetime) 
 
 
 def a_manager() -> User | None:
-    return User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk").first()
+    managers = User.objects.filter(is_active=True).filter(
+        Q(role=Role.MANAGER) | Q(is_superuser=True)
+    )
+    return managers.order_by("-role", "pk").first()
 
 
-# What a manager's email text may use: the lead's own fields, nothing reachable through them.
+# What a manager's email text may use: the lead's own fields, nothing reachable through them,
+# and filters only (no tags: no {% include %}, {% load %} or {% debug %}).
 TEMPLATE_FIELDS = (
     "first_name",
     "last_name",
@@ -215,9 +228,21 @@ TEMPLATE_FIELDS = (
 )
 
 
+class FiltersOnlyEngine(Engine):
+    default_builtins = ["django.template.defaultfilters"]
+
+
+EMAIL_TEMPLATES = FiltersOnlyEngine(libraries={})
+
+
+def text_compile(text: str):
+    """The text as a template; raises TemplateSyntaxError for text an email step cannot use."""
+    return EMAIL_TEMPLATES.from_string(text)
+
+
 def render_text(text: str, lead: Lead) -> str:
     fields = {name: getattr(lead, name) for name in TEMPLATE_FIELDS}
-    return Template(text).render(Context({"lead": fields}, autoescape=False))
+    return text_compile(text).render(Context({"lead": fields}, autoescape=False))
 
 
 def nurture_email_send(*, run_id: int) -> bool:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .nurture import nurture_advance, nurture_email_send, nurture_run_due
+from .nurture import DUE_BATCH, nurture_advance, nurture_email_send, nurture_run_due
 from .services import ROUTE_BATCH, lead_route, leads_escalate_overdue, leads_route_ready
 
 
@@ -28,9 +28,12 @@ def nurture_advance_task(enrollment_id: int) -> bool:
     return nurture_advance(enrollment_id=enrollment_id)
 
 
-@shared_task(name="assignment.nurture_run_due")
-def nurture_run_due_task() -> int:
-    return nurture_run_due()
+@shared_task(name="assignment.nurture_run_due", bind=True)
+def nurture_run_due_task(self) -> int:
+    ran = nurture_run_due()
+    if ran >= DUE_BATCH:
+        self.apply_async()  # more may be due: go on in a new task
+    return ran
 
 
 @shared_task(

@@ -1,7 +1,6 @@
 """Pages for conversion and for managers: convert a lead, a contact, the dashboard."""
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -12,13 +11,13 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from crm.models import Role, User
 from leads.models import LeadStatus
 from leads.selectors import lead_visible_to
 
+from .api.serializers import ConvertSerializer
 from .charts import bar_rows
 from .metrics import funnel_leads, funnel_metrics
 from .models import Contact
@@ -30,22 +29,23 @@ from .services import ConversionRefused, lead_convert
 @login_required
 def lead_convert_view(request, pk):
     lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
-    amount = request.POST.get("amount", "").strip()
-    try:
-        amount_value = Decimal(amount) if amount else None
-    except InvalidOperation:
-        messages.error(request, "The amount must be a number.")
+    form = ConvertSerializer(
+        data={
+            "create_opportunity": bool(request.POST.get("create_opportunity")),
+            "deal_name": request.POST.get("deal_name", "").strip(),
+            "amount": request.POST.get("amount", "").strip() or None,
+            "close_date": request.POST.get("close_date", "").strip() or None,
+            "force": bool(request.POST.get("force")),
+        }
+    )
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
+        )
+        messages.error(request, f"Not converted. {problems}")
         return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
     try:
-        result = lead_convert(
-            lead=lead,
-            by=request.user,
-            create_opportunity=bool(request.POST.get("create_opportunity")),
-            deal_name=request.POST.get("deal_name", "").strip()[:255],
-            amount=amount_value,
-            close_date=parse_date(request.POST.get("close_date", "") or "") or None,
-            force=bool(request.POST.get("force")),
-        )
+        result = lead_convert(lead=lead, by=request.user, **form.validated_data)
         messages.success(
             request,
             f"Converted: contact {result.contact}"

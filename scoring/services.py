@@ -35,6 +35,8 @@ def lead_score(*, lead_id, now: datetime | None = None) -> LeadScore | None:
             changes["grade"] = result.grade
         if qualifies(lead, result.score, rules):
             changes.update(qualified=True, qualified_at=now, lead_status=LeadStatus.QUALIFIED)
+            # Qualified leads are sales' now, not nurturing's.
+            changes.update(nurture_sequence=None, nurture_next_step_at=None)
         if changes:
             Lead.objects.filter(pk=lead.pk).update(**changes)
         tasks_enqueue_on_commit(settings.LEAD_SCORED_TASKS, str(lead.pk))

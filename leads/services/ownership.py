@@ -58,9 +58,13 @@ def lead_assign(
         if to is None:
             return lead
         nurture_leave(lead)  # sales has it now
-        moved = Task.objects.filter(lead=lead, completed_at__isnull=True).update(owner=to)
-        if previous is None and not moved:
+        if previous is None:
             follow_ups_create(lead=lead, owner=to, now=now)
+        else:
+            # The previous owner's open tasks follow the lead; a manager's stay theirs.
+            Task.objects.filter(lead=lead, completed_at__isnull=True, owner=previous).update(
+                owner=to
+            )
         notification_queue(
             key=f"lead-assigned:{activity.pk}",
             recipient=to,

@@ -214,3 +214,94 @@ def test_only_the_first_matching_active_sequence_enrolls(run_on_commit):
 
     assert from_webinar.sequence == webinar
     assert from_site.sequence.name == "Not ready yet"
+
+
+def test_a_step_already_recorded_is_not_done_again(run_on_commit):
+    lead = cold_lead()
+    start = timezone.now()
+    enrollment = enrol(lead, run_on_commit, now=start)
+    step2 = enrollment.sequence.steps.get(position=2)
+    NurtureStepRun.objects.create(enrollment=enrollment, step=step2, ran_at=start)  # a crashed twin
+    mail.outbox.clear()
+
+    run_on_commit(lambda: nurture_advance(enrollment_id=enrollment.pk, now=start + 100 * HOUR))
+
+    assert mail.outbox == []
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 3
+
+
+def test_email_text_that_cannot_render_is_refused_and_never_blocks_others(run_on_commit):
+    from django.core.exceptions import ValidationError
+
+    from assignment.models import NurtureStep
+
+    sequence = NurtureSequence.objects.get(name="Not ready yet")
+    bad = NurtureStep(
+        sequence=sequence,
+        position=9,
+        action="email",
+        subject="{{ lead.first_name|nosuch }}",
+        body="x",
+    )
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    with pytest.raises(ValidationError):
+        NurtureStep(
+            sequence=sequence, position=9, action="email", subject="Hi", body="{% debug %}"
+        ).full_clean()
+
+    webinar = NurtureSequence.objects.create(
+        name="Webinar",
+        priority=1,
+        conditions=[{"field": "lead_source", "operator": "equals", "value": "webinar"}],
+    )
+    webinar.steps.create(position=1, delay_hours=1, action="email", subject="Hi", body="Thanks")
+    broken, fine = cold_lead(lead_source="webinar"), cold_lead()
+    start = timezone.now()
+    broken_enrollment = enrol(broken, run_on_commit, now=start)
+    enrol(fine, run_on_commit, now=start)
+    # Stored behind the form's back (an older release, a raw import): it cannot render.
+    webinar.steps.update(subject="{{ lead.first_name|nosuch }}")
+    mail.outbox.clear()
+
+    run_on_commit(lambda: nurture_run_due(now=start + 100 * HOUR))
+
+    broken_enrollment.refresh_from_db()
+    assert (
+        broken_enrollment.exited_at is None and not broken_enrollment.runs.exists()
+    )  # tried again later
+    assert NurtureEnrollment.objects.get(lead=fine).next_position == 3  # the lead behind it went on
+    assert [m.subject for m in mail.outbox] == [
+        "Three things our customers wish they had done sooner"
+    ]
+
+
+def test_an_unsubscribed_lead_is_never_enrolled(run_on_commit):
+    lead = cold_lead(do_not_email=True)
+
+    run_on_commit(lambda: lead_route(lead_id=lead.pk))
+
+    assert not NurtureEnrollment.objects.filter(lead=lead).exists()
+
+
+def test_a_nurtured_lead_reaching_sales_gets_its_follow_ups(run_on_commit):
+    manager = ManagerFactory()
+    rep = UserFactory()
+    lead = cold_lead()
+    start = timezone.now()
+    enrol(lead, run_on_commit, now=start)
+    for hours in (73, 73 + 168, 73 + 168 + 25):
+        run_on_commit(lambda h=hours: nurture_run_due(now=start + h * HOUR))
+    assert Task.objects.get(lead=lead).owner == manager
+
+    lead_assign(lead=lead, to=rep)
+
+    owners = sorted((t.title, t.owner.username) for t in Task.objects.filter(lead=lead))
+    assert owners == sorted(
+        [
+            ("Review this nurtured lead", manager.username),
+            ("First follow-up", rep.username),
+            ("Second follow-up", rep.username),
+        ]
+    )

@@ -194,3 +194,20 @@ def test_users_without_a_role_are_refused():
     client.force_login(UserFactory(role=""))
 
     assert client.get("/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"close_date": "2026-02-30"}, {"amount": "NaN"}, {"amount": "1e20"}, {"amount": "lots"}],
+)
+def test_the_convert_form_refuses_bad_values_without_converting(rep_page, rep, body):
+    lead = owned(rep, qualified=True, lead_status="qualified")[0]
+
+    response = rep_page.post(
+        f"/leads/{lead.pk}/convert/", {"create_opportunity": "on", **body}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Not converted." in response.content.decode()
+    lead.refresh_from_db()
+    assert not lead.converted
