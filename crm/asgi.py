@@ -5,3 +5,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
 application = get_asgi_application()
+
+from .secret_key import secret_key_require  # noqa: E402
+
+secret_key_require()

@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,9 +27,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Without a key, management commands (migrate, makemigrations, shell) still run; anything that
+# serves or signs refuses to start (crm/wsgi.py, crm/asgi.py, crm/celery.py).
+SECRET_KEY_SET = bool(SECRET_KEY) or DEBUG
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"
 
 # HTTPS is defined below; without it the only sensible default is loopback.

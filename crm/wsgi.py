@@ -5,3 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
 application = get_wsgi_application()
+
+from .secret_key import secret_key_require  # noqa: E402
+
+secret_key_require()

@@ -8,17 +8,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+def manage_env() -> dict[str, str]:
+    unset = {"DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean["DJANGO_SETTINGS_MODULE"] = "crm.settings"
+    return clean
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**manage_env(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -40,11 +41,20 @@ def test_deploy_check_is_clean_in_production_configuration():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", DEBUG="0")
+def test_production_refuses_to_serve_without_a_secret_key():
+    served = subprocess.run(
+        [sys.executable, "-c", "import crm.wsgi"],
+        cwd=ROOT,
+        env={**manage_env(), "DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert served.returncode != 0
+    assert "SECRET_KEY must be set" in served.stderr
+    # Management commands still run, so migrations can be made and applied.
+    assert manage("makemigrations", "--check", "--dry-run", DEBUG="0").returncode == 0
 
 
 @pytest.mark.parametrize(
