@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin import SettingsAdmin
 
@@ -13,7 +14,7 @@ from .models import (
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(SimpleHistoryAdmin):
     list_display = ("name", "member_count", "active")
     list_filter = ("active",)
     search_fields = ("name",)
@@ -30,7 +31,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(SimpleHistoryAdmin):
     list_display = ("name", "priority", "assignee", "team", "active", "updated_at")
     list_editable = ("priority", "active")
     list_filter = ("active", "team")
@@ -41,7 +42,7 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingSettings)
-class RoutingSettingsAdmin(SettingsAdmin):
+class RoutingSettingsAdmin(SimpleHistoryAdmin, SettingsAdmin):
     list_display = ("__str__", "sales_ready_threshold", "response_sla_hours")
 
 
@@ -61,10 +62,19 @@ class NurtureStepInline(admin.StackedInline):
 
 
 @admin.register(NurtureSequence)
-class NurtureSequenceAdmin(admin.ModelAdmin):
+class NurtureSequenceAdmin(SimpleHistoryAdmin):
     list_display = ("name", "priority", "active", "created_at")
     list_editable = ("priority", "active")
     inlines = (NurtureStepInline,)
+
+
+@admin.register(NurtureStep)
+class NurtureStepAdmin(SimpleHistoryAdmin):
+    """Steps are edited inline on their sequence; here each one has its own History."""
+
+    list_display = ("__str__", "sequence", "position", "delay_hours", "action")
+    list_filter = ("sequence", "action")
+    list_select_related = ("sequence",)
 
 
 @admin.register(NurtureEnrollment)

@@ -2,9 +2,32 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In, StartsWith
+from simple_history.models import HistoricalRecords
 
-from crm.conditions import Condition, ConditionError
+from crm.conditions import CUSTOM_PREFIX, FIELD_NAMES, OPERATORS, Condition, ConditionError
 from crm.models import SettingsModel
+
+# Rules of a few conditions are what people write; the cap also bounds the database check.
+MAX_CONDITIONS = 10
+
+
+def conditions_allowed(column: str) -> models.Q:
+    """A database check on a JSON list of conditions: at most MAX_CONDITIONS, each naming an
+    allowed field and operator."""
+    check = models.Q(**{f"{column}__{MAX_CONDITIONS}__isnull": True})
+    for index in range(MAX_CONDITIONS):
+        # A missing key reads '', not NULL: a check constraint lets NULL through.
+        field = Coalesce(KT(f"{column}__{index}__field"), Value(""), output_field=TextField())
+        operator = Coalesce(KT(f"{column}__{index}__operator"), Value(""), output_field=TextField())
+        allowed = (
+            models.Q(In(field, FIELD_NAMES)) | models.Q(StartsWith(field, CUSTOM_PREFIX))
+        ) & models.Q(In(operator, OPERATORS))
+        check &= models.Q(**{f"{column}__{index}__isnull": True}) | allowed
+    return check
 
 
 class Team(models.Model):
@@ -13,6 +36,8 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     active = models.BooleanField(default=True)
+
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         ordering = ["name"]
@@ -47,8 +72,17 @@ class AssignmentRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["priority", "name"]
+        # clean() explains what is wrong in admin; this refuses rules written any other way.
+        constraints = [
+            models.CheckConstraint(
+                condition=conditions_allowed("conditions"),
+                name="assignment_rule_conditions_allowed",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -66,6 +100,8 @@ def rule_conditions_parse(raw) -> tuple[Condition, ...]:
     """The rule's conditions, checked; raises ConditionError saying which one is wrong."""
     if not isinstance(raw, list):
         raise ConditionError("conditions", "Conditions are a list of {field, operator, value}.")
+    if len(raw) > MAX_CONDITIONS:
+        raise ConditionError("conditions", f"At most {MAX_CONDITIONS} conditions.")
     parsed = []
     for index, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
@@ -97,6 +133,8 @@ class RoutingSettings(SettingsModel):
         help_text="A lead with no first response this long after assignment is escalated.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "routing settings"
         verbose_name_plural = "routing settings"
@@ -115,8 +153,16 @@ class NurtureSequence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["priority", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=conditions_allowed("conditions"),
+                name="nurture_sequence_conditions_allowed",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -156,6 +202,8 @@ class NurtureStep(models.Model):
         default="manager",
     )
     status = models.CharField(max_length=20, blank=True, help_text="new or contacted")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sequence", "position"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm.conditions import ConditionError
 from crm.models import Role, User
-from crm.notifications import notification_queue
+from crm.notifications import managers_notify
 from leads.models import ActivityType, Lead, LeadActivity, LeadStatus
 from leads.services import lead_assign
 
@@ -120,7 +120,7 @@ def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
         if rep is None and rule is not None:
             rep = rep_pick(available)  # the rule's reps are full: fall back to everyone
         if rep is None:
-            managers_notify(
+            lead_managers_notify(
                 key=f"no-rep:{lead.pk}",
                 template="assignment/email/no_rep_available",
                 lead=lead,
@@ -150,7 +150,7 @@ def leads_route_ready(*, limit: int = ROUTE_BATCH) -> tuple[int, int]:
     return len(ready), routed
 
 
-def managers_notify(*, key: str, template: str, lead: Lead) -> None:
+def lead_managers_notify(*, key: str, template: str, lead: Lead) -> None:
     context = {
         "lead_id": str(lead.pk),
         "lead_name": lead.full_name or lead.email,
@@ -159,13 +159,7 @@ def managers_notify(*, key: str, template: str, lead: Lead) -> None:
         "grade": lead.grade,
         "email": lead.email,
     }
-    managers = User.objects.filter(is_active=True).filter(
-        Q(role=Role.MANAGER) | Q(is_superuser=True)
-    )
-    for manager in managers:
-        notification_queue(
-            key=f"{key}:{manager.pk}", recipient=manager, template=template, context=context
-        )
+    managers_notify(key=key, template=template, context=context)
 
 
 def leads_escalate_overdue(*, now: datetime | None = None) -> int:
@@ -214,7 +208,7 @@ def lead_escalate(*, lead_id, deadline: datetime, now: datetime) -> bool:
             metadata={"owner": late.pk, "hours": hours},
             created_at=now,
         )
-        managers_notify(
+        lead_managers_notify(
             key=f"sla:{lead.pk}:{lead.assigned_at.isoformat()}",
             template="assignment/email/response_overdue",
             lead=lead,

@@ -17,10 +17,10 @@ from crm.models import Role, User
 from leads.models import LeadStatus
 from leads.selectors import lead_visible_to
 
-from .api.serializers import ConvertSerializer
+from .api.serializers import FORCE_REFUSED, ConvertSerializer
 from .charts import bar_rows
 from .metrics import funnel_leads, funnel_metrics
-from .models import Contact
+from .models import Contact, Deal
 from .selectors import owned_by
 from .services import ConversionRefused, lead_convert
 
@@ -43,6 +43,9 @@ def lead_convert_view(request, pk):
             f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
         )
         messages.error(request, f"Not converted. {problems}")
+        return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+    if form.validated_data["force"] and not request.user.is_manager:
+        messages.error(request, f"Not converted. {FORCE_REFUSED}")
         return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
     try:
         result = lead_convert(lead=lead, by=request.user, **form.validated_data)
@@ -68,7 +71,12 @@ def contact_detail(request, pk):
         "conversion/contact.html",
         {
             "contact": contact,
-            "deals": contact.deals.select_related("company").order_by("-created_at"),
+            # A contact with an email another rep's lead also had carries that rep's deals
+            # too; each rep sees only their own.
+            "deals": owned_by(Deal, request.user)
+            .filter(contact=contact)
+            .select_related("company")
+            .order_by("-created_at"),
         },
     )
 

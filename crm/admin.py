@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 
-from .models import User
+from .dead_letters import dead_letters_retry
+from .models import DeadLetter, OutboxMessage, User
 from .services import user_role_apply
 
 SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
@@ -72,4 +73,41 @@ class SettingsAdmin(admin.ModelAdmin):
         return not self.model.objects.exists()
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Tasks that failed after all retries; a manager sends them again once the cause is fixed."""
+
+    list_display = ("task", "error_short", "failed_at", "retried_at")
+    list_filter = ("task", ("retried_at", admin.EmptyFieldListFilter))
+    date_hierarchy = "failed_at"
+    readonly_fields = [field.name for field in DeadLetter._meta.fields]
+    actions = ["retry"]
+
+    @admin.display(description="error")
+    def error_short(self, obj: DeadLetter) -> str:
+        return obj.error[:120]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Send the selected tasks again", permissions=["change"])
+    def retry(self, request, queryset):
+        sent = dead_letters_retry(queryset)
+        self.message_user(request, f"{sent} task(s) sent again.", messages.SUCCESS)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Tasks written but not yet handed to the broker: a long list here means Redis is down."""
+
+    list_display = ("task", "args", "created_at", "attempts", "last_error")
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

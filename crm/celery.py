@@ -1,11 +1,64 @@
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import beat_init, worker_init
+from django.db import InterfaceError, OperationalError, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
-app = Celery("crm")
+logger = logging.getLogger(__name__)
+
+
+class CrmTask(Task):
+    """The base of every task of the project.
+
+    - A transient failure (the database or a mail server unreachable) is retried with
+      exponential backoff and jitter; what still fails after the last retry is kept as a
+      dead letter and the managers are told (crm/dead_letters.py).
+    - A message is consumed once: the task records its message id in the same transaction as
+      its work, so a message published twice by the outbox relay, or redelivered after a worker
+      died, does nothing the second time. Long batch jobs (`dedupe_atomic = False`) commit in
+      chunks of their own; they are idempotent, and record the id once they have finished.
+    """
+
+    autoretry_for = (OSError, OperationalError, InterfaceError)
+    retry_backoff = True
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 8
+    dedupe_atomic = True
+
+    def __call__(self, *args, **kwargs):
+        if self.request.called_directly:
+            return super().__call__(*args, **kwargs)
+        from .models import ConsumedMessage
+
+        message_id = self.request.id
+        if not self.dedupe_atomic:
+            if ConsumedMessage.objects.filter(pk=message_id).exists():
+                return None
+            result = self.run(*args, **kwargs)
+            ConsumedMessage.objects.get_or_create(message_id=message_id, task=self.name)
+            return result
+        with transaction.atomic():
+            _, created = ConsumedMessage.objects.get_or_create(
+                message_id=message_id, defaults={"task": self.name}
+            )
+            if not created:
+                logger.info("%s[%s] ran already; redelivery ignored", self.name, message_id)
+                return None
+            return self.run(*args, **kwargs)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from .dead_letters import dead_letter_record
+
+        dead_letter_record(
+            task=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc, einfo=einfo
+        )
+
+
+app = Celery("crm", task_cls=CrmTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

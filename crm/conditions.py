@@ -49,6 +49,9 @@ TEXT_OPERATORS = frozenset(
 NUMBER_OPERATORS = frozenset({"equals", "not_equals", "gt", "gte", "lt", "lte", "between", "in"})
 PRESENCE_OPERATORS = frozenset({"is_set", "is_not_set"})
 OPERATORS = sorted(TEXT_OPERATORS | NUMBER_OPERATORS | PRESENCE_OPERATORS)
+# The allow-lists, sorted: the rules' database check constraints are built from them, and a
+# stable order keeps those constraints (and their migrations) the same from run to run.
+FIELD_NAMES = sorted(LEAD_FIELDS)
 OPERATOR_CHOICES = [(name, name.replace("_", " ")) for name in OPERATORS]
 
 

@@ -1,5 +1,8 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -68,3 +71,58 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that calls for it.
+
+    A row here means "not handed to the broker yet": it is deleted once published, so the
+    table stays small. If the broker is down or the process dies after the commit, the row
+    waits and the relay (crm.outbox_relay, every minute) publishes it later. Its id is the
+    Celery task id, which consumers record to ignore a message they have handled already.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = "pending task"
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class ConsumedMessage(models.Model):
+    """A task message that has run to completion: a redelivery of it does nothing."""
+
+    message_id = models.CharField(max_length=64, primary_key=True)
+    task = models.CharField(max_length=200)
+    consumed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task}[{self.message_id}]"
+
+
+class DeadLetter(models.Model):
+    """A task that failed after all its retries, kept so that nothing is silently lost."""
+
+    task = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    error = models.TextField()
+    traceback = models.TextField(blank=True)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+        verbose_name = "failed task"
+
+    def __str__(self) -> str:
+        return f"{self.task} failed {self.failed_at:%Y-%m-%d %H:%M}"

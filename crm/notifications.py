@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .effects import task_enqueue_on_commit
-from .models import Notification, User
+from .models import Notification, Role, User
 
 
 def notification_queue(*, key: str, recipient: User, template: str, context: dict) -> Notification:
@@ -21,6 +22,17 @@ def notification_queue(*, key: str, recipient: User, template: str, context: dic
     if created:
         task_enqueue_on_commit("crm.notification_send", notification.pk)
     return notification
+
+
+def managers_notify(*, key: str, template: str, context: dict) -> None:
+    """Queue the email for every active manager, once per manager and `key`."""
+    managers = User.objects.filter(is_active=True).filter(
+        Q(role=Role.MANAGER) | Q(is_superuser=True)
+    )
+    for manager in managers:
+        notification_queue(
+            key=f"{key}:{manager.pk}", recipient=manager, template=template, context=context
+        )
 
 
 def notification_send(*, notification_id: int) -> bool:

@@ -1,6 +1,32 @@
+import re
+
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+
+_WHOLE_NUMBER = re.compile(r"[0-9]+\Z")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 answers 400, rather than quietly giving
+        the default; one above the maximum is capped to it."""
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        if not _WHOLE_NUMBER.match(value) or int(value) < 1:
+            raise ValidationError({self.page_size_query_param: ["Must be a whole number from 1."]})
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}); "
+                    f"more than {self.max_page_size} gives {self.max_page_size}."
+                )
+        return parameters

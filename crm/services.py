@@ -9,6 +9,8 @@ from .models import Role, User
 MANAGERS_GROUP = "Sales managers"
 # Managers run the sales process in admin: leads, rules, customers; and rep availability.
 MANAGER_APPS = ("leads", "scoring", "assignment", "conversion")
+# Failed background tasks are the managers' to look at and send again.
+MANAGER_CRM_PERMISSIONS = ("view_user", "change_user", "view_deadletter", "change_deadletter")
 
 
 def managers_group_ensure() -> Group:
@@ -18,7 +20,7 @@ def managers_group_ensure() -> Group:
         group.permissions.set(
             Permission.objects.filter(
                 Q(content_type__app_label__in=MANAGER_APPS)
-                | Q(content_type__app_label="crm", codename__in=["view_user", "change_user"])
+                | Q(content_type__app_label="crm", codename__in=MANAGER_CRM_PERMISSIONS)
             )
         )
     return group

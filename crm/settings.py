@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "template_partials",
+    "simple_history",
     "crm",
     "leads",
     "scoring",
@@ -75,9 +76,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Rule history records who made each change in admin.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -162,6 +166,8 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Load balancers probe over plain HTTP inside the network; the Host header is still checked.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets the header itself; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -169,6 +175,22 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): every script and stylesheet comes from our own static
+# files, so an injected <script> or inline handler never runs even if escaping were missed.
+# Views that need more (the Swagger UI) widen it for themselves (crm/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -188,24 +210,44 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <crm@localhost>")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Without a broker the tasks run in-process, so `make run` needs nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# Run in-process, a task behaves as on a worker: retried, and dead-lettered if it still fails,
+# rather than failing the request whose commit started it.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-# A task is acknowledged after it finishes, so a worker lost mid-task means a redelivery;
-# every task is written to be safe to run twice.
+# Tasks take ids, never model instances, and each write's tasks go through the outbox
+# (crm/outbox.py). A task is acknowledged after it finishes, so a worker lost mid-task means
+# a redelivery, which the consumer's dedupe record turns into a no-op (crm.celery.CrmTask).
+# Follow-ups due in days are rows (leads.Task, nurture enrollments), never ETA messages.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-# Longer than any task, or Redis redelivers a message whose task is still running.
+# Longer than any task (the full rescore has its own limits, under this), or Redis redelivers
+# a message whose task is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Schedules live in the database, so ops edit them in admin (Periodic tasks).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Cache -----------------------------------------------------------------------------------
+# Throttle counters must be shared by every gunicorn worker and host, so production points
+# CACHE_URL at Redis; unset, each process counts on its own (fine for one process).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # An unreachable Redis costs a request at most this long (throttles then let it pass).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -218,8 +260,19 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "crm.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular, plus the error responses DRF gives on its own (crm/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "crm.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per capture key on the capture and events APIs, and per client address on web-to-lead
+    # forms (leads/throttling.py). A key's default is far above the load benchmark's 300
+    # captures a second, so only a runaway or stolen key meets it.
+    "DEFAULT_THROTTLE_RATES": {
+        "capture_key": os.environ.get("THROTTLE_CAPTURE_KEY", "60000/minute"),
+        "capture_form": os.environ.get("THROTTLE_CAPTURE_FORM", "60/minute"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For; with 0 the client address is
+    # the socket's peer and the header, which any client can send, is ignored.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -231,6 +284,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1 is JSON Schema: it can say which names a free-form object takes (custom fields).
+    "OAS_VERSION": "3.1.0",
+    # The schema and docs stay public, but a capture key reads nothing, them included.
+    "SERVE_PERMISSIONS": ["crm.permissions.NotCaptureKey"],
 }
 
 LOGGING = {

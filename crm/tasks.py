@@ -1,14 +1,14 @@
 from celery import shared_task
 
 from .notifications import notification_send
+from .outbox import outbox_relay
 
 
-@shared_task(
-    name="crm.notification_send",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="crm.notification_send")
 def notification_send_task(notification_id: int) -> None:
     notification_send(notification_id=notification_id)
+
+
+@shared_task(name="crm.outbox_relay", dedupe_atomic=False)
+def outbox_relay_task() -> int:
+    return outbox_relay()

@@ -1,20 +1,29 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversion import views as conversion_views
+from crm.health import healthz
 from leads.views import CaptureFormView, UnsubscribeView, workspace
+
+# The split view serves its start-up script as a file, so scripts stay 'self' only; the page
+# itself still has an inline <style> block and Swagger UI draws its icons from data: URLs.
+swagger_ui = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="schema")
+)
 
 api_v1 = [
     path("", include("leads.api.urls")),
     path("", include("scoring.api.urls")),
     path("", include("conversion.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", swagger_ui, name="swagger-ui"),
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", workspace.lead_queue, name="queue"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

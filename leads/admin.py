@@ -10,7 +10,7 @@ from rest_framework_api_key.models import APIKey
 
 from crm.models import Role, User
 
-from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, Task
+from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, LeadChange, Task
 from .selectors import lead_activity_list
 from .services import (
     CAPTURE_FIELDS,
@@ -49,7 +49,10 @@ class LeadAdminForm(forms.ModelForm):
         ]
 
     def clean_email(self) -> str:
-        return email_normalize(self.cleaned_data["email"])
+        try:
+            return email_normalize(self.cleaned_data["email"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean_lead_status(self) -> str:
         status = self.cleaned_data["lead_status"]
@@ -108,6 +111,7 @@ class LeadAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "timeline",
+        "history",
     )
     inlines = (TaskInline,)
     action_form = AssignActionForm
@@ -133,6 +137,7 @@ class LeadAdmin(admin.ModelAdmin):
         ("Conversion", {"fields": ("converted", "converted_at", "contact")}),
         ("More", {"fields": ("custom_fields", "created_at", "updated_at")}),
         ("Timeline", {"fields": ("timeline",)}),
+        ("Owner, status and score history", {"fields": ("history",)}),
     )
 
     @admin.display(description="Name", ordering="last_name")
@@ -145,6 +150,15 @@ class LeadAdmin(admin.ModelAdmin):
             return "-"
         rows = lead_activity_list(lead=obj)[:TIMELINE_ROWS]
         return render_to_string("leads/admin_timeline.html", {"activities": rows})
+
+    @admin.display(description=f"Latest {TIMELINE_ROWS} changes")
+    def history(self, obj: Lead) -> str:
+        if not obj.pk:
+            return "-"
+        rows = LeadChange.objects.filter(lead=obj).select_related("owner_before", "owner_after")
+        return render_to_string(
+            "leads/admin_history.html", {"changes": rows[:TIMELINE_ROWS], "lead": obj}
+        )
 
     @admin.action(description="Assign the selected leads to the chosen rep")
     def assign_to_rep(self, request, queryset):
@@ -195,6 +209,38 @@ class LeadActivityAdmin(admin.ModelAdmin):
     list_select_related = ("lead", "created_by")
     raw_id_fields = ("lead", "created_by")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LeadChange)
+class LeadChangeAdmin(admin.ModelAdmin):
+    """Written by a database trigger on every change of owner, status or score: read only."""
+
+    list_display = (
+        "lead",
+        "changed_at",
+        "owner_before",
+        "owner_after",
+        "status_before",
+        "status_after",
+        "score_before",
+        "score_after",
+    )
+    list_filter = ("status_after", "owner_after")
+    search_fields = ("lead__email",)
+    list_select_related = ("lead", "owner_before", "owner_after")
+    raw_id_fields = ("lead",)
+    date_hierarchy = "changed_at"
+    # Counting millions of rows for the paginator would cost more than the page.
+    show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
         return False

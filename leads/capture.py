@@ -8,15 +8,17 @@ lost), within bounds, and anything that could not be stored faithfully answers 4
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.openapi import SPACE
+
+from .emails import EmailInvalid, email_normalize
 from .models import RESERVED_CUSTOM_FIELDS, Channel
-from .services import email_normalize
 
 CUSTOM_FIELDS_MAX_KEYS = 50
 KEY_MAX = 100
@@ -53,15 +55,19 @@ def _scalar_problem(value: Any, max_length: int) -> str | None:
     return "must be text, a number or a boolean"
 
 
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def custom_fields_validate(value: Any) -> dict[str, Any]:
-    """A flat object of modest size: text keys, scalar values; keys trimmed."""
+    """A flat object of modest size: text keys, scalar values; keys trimmed, text NFC."""
     if not isinstance(value, dict):
         raise serializers.ValidationError("Must be an object of names to values.")
     if len(value) > CUSTOM_FIELDS_MAX_KEYS:
         raise serializers.ValidationError(f"At most {CUSTOM_FIELDS_MAX_KEYS} entries.")
     cleaned = {}
     for key, item in value.items():
-        name = key.strip() if isinstance(key, str) else ""
+        name = _nfc(key).strip() if isinstance(key, str) else ""
         if not name or len(name) > KEY_MAX or _text_problem(name):
             raise serializers.ValidationError(f"Names must be 1 to {KEY_MAX} characters of text.")
         if name in RESERVED_CUSTOM_FIELDS:
@@ -69,7 +75,7 @@ def custom_fields_validate(value: Any) -> dict[str, Any]:
         problem = _scalar_problem(item, VALUE_MAX)
         if problem:
             raise serializers.ValidationError(f"'{name}' {problem}.")
-        cleaned[name] = item
+        cleaned[name] = _nfc(item)
     return cleaned
 
 
@@ -80,7 +86,40 @@ def _json_loads(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
+# Names are trimmed, so they need something besides space (and NUL is never text).
+CUSTOM_FIELD_NAME = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": f"A flat object: at most {CUSTOM_FIELDS_MAX_KEYS} names of 1 to {KEY_MAX} "
+        f"characters (not {', '.join(sorted(RESERVED_CUSTOM_FIELDS))}), each to text of at most "
+        f"{VALUE_MAX} characters, a number, a boolean or null.",
+        "maxProperties": CUSTOM_FIELDS_MAX_KEYS,
+        "propertyNames": {"maxLength": KEY_MAX, "pattern": CUSTOM_FIELD_NAME},
+        "properties": {
+            "bant": {
+                "type": "object",
+                "readOnly": True,
+                "description": "The last BANT answers (qualify), kept by the CRM.",
+                "properties": {
+                    **dict.fromkeys(
+                        ["has_budget", "has_authority", "has_need", "has_timeline"],
+                        {"type": "boolean"},
+                    ),
+                    "notes": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                },
+            }
+        },
+        "additionalProperties": {
+            "type": ["string", "number", "boolean", "null"],
+            "maxLength": VALUE_MAX,
+            "pattern": "^[^\\x00]*$",
+        },
+    }
+)
 class CustomFieldsField(serializers.Field):
     default_error_messages = {"invalid": "Must be a JSON object."}
 
@@ -97,31 +136,53 @@ class CustomFieldsField(serializers.Field):
 
 
 class NormalizedEmailField(serializers.EmailField):
-    """Trimmed and lower-cased before it is checked, so the stored value is what was checked."""
+    """Normalised (leads/emails.py) before it is checked, so the stored value is what was checked."""
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            data = email_normalize(data)
+            try:
+                data = email_normalize(data)
+            except EmailInvalid:
+                self.fail("invalid")
         return super().to_internal_value(data)
 
 
+class TextField(serializers.CharField):
+    """NFC-normalised, so text typed as composed or decomposed characters is stored alike."""
+
+    def to_internal_value(self, data):
+        return unicodedata.normalize("NFC", super().to_internal_value(data))
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """Its error lists the choices instead of quoting the input, which could be text no
+    renderer can encode (half a surrogate pair, which JSON can escape) and fail the response."""
+
+    default_error_messages = {"invalid_choice": "Must be one of: {choices}."}
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            kwargs["choices"] = ", ".join(self.choice_strings_to_values)
+        super().fail(key, **kwargs)
+
+
 class CaptureInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
+    first_name = TextField(max_length=100, required=False)
+    last_name = TextField(max_length=100, required=False)
     email = NormalizedEmailField(max_length=255)
-    phone = serializers.CharField(max_length=50, required=False)
-    company = serializers.CharField(max_length=255, required=False)
-    title = serializers.CharField(max_length=100, required=False)
-    industry = serializers.CharField(max_length=100, required=False)
+    phone = TextField(max_length=50, required=False)
+    company = TextField(max_length=255, required=False)
+    title = TextField(max_length=100, required=False)
+    industry = TextField(max_length=100, required=False)
     employee_count = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
     annual_revenue = serializers.DecimalField(
         max_digits=15, decimal_places=2, min_value=0, required=False
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    source = serializers.CharField(max_length=50, required=False)
+    channel = NamedChoiceField(choices=Channel.choices, default=Channel.API)
+    source = TextField(max_length=50, required=False)
     custom_fields = CustomFieldsField(required=False)
-    message = serializers.CharField(max_length=10_000, required=False)
-    chat_transcript = serializers.CharField(max_length=200_000, required=False)
+    message = TextField(max_length=10_000, required=False)
+    chat_transcript = TextField(max_length=200_000, required=False)
 
 
 CAPTURE_KEYS = frozenset(CaptureInputSerializer._declared_fields)

@@ -1,5 +1,11 @@
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Lead, LeadStatus, Task
 from .search import lead_search
@@ -7,6 +13,7 @@ from .search import lead_search
 BOOLEAN_CHOICES = [("", "any"), ("true", "yes"), ("false", "no")]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(django_filters.Filter):
     """A whole positive number that fits a database id; anything else answers 400."""
 
@@ -18,6 +25,7 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """true or false; anything else answers 400 instead of silently matching everything."""
 
@@ -25,6 +33,24 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("choices", BOOLEAN_CHOICES)
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC. RFC 3339 allows offsets up to 23:59, PostgreSQL only up to
+    15:59 (a query with -20:45 failed), and a time near year 1 or 9999 may not convert."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("This time is out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -38,10 +64,15 @@ class LeadFilter(django_filters.FilterSet):
     )
     qualified = StrictBooleanFilter()
     converted = StrictBooleanFilter()
-    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
-    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # Number, not integer: the bounds may have decimals (score_min=79.5).
+    score_min = extend_schema_field(OpenApiTypes.NUMBER)(
+        django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    )
+    score_max = extend_schema_field(OpenApiTypes.NUMBER)(
+        django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+    )
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, label="Search name, email or company"
     )
@@ -51,6 +82,7 @@ class LeadFilter(django_filters.FilterSet):
         model = Lead
         fields: list[str] = []
 
+    @extend_schema_field({"type": "string", "maxLength": 200})
     def filter_search(self, queryset, name, value):
         return lead_search(queryset, value)
 
@@ -64,7 +96,7 @@ class TaskFilter(django_filters.FilterSet):
     lead = django_filters.UUIDFilter(field_name="lead_id")
     owner = IdFilter(field_name="owner_id")
     open = StrictBooleanFilter(field_name="completed_at", lookup_expr="isnull", label="Open")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_before = UtcDateTimeFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = Task

@@ -285,3 +285,60 @@ class CaptureForm(models.Model):
         return {
             line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()
         }
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a capture key sent, and the response its request got.
+
+    A row without a status is a request still running. The unique constraint is what makes
+    concurrent requests with one key safe: only one of them inserts the row and runs.
+    """
+
+    capture_key = models.ForeignKey(
+        CaptureKey, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path, content type and body: a reuse for another request is an
+    # error, not a replay.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The response as rendered JSON text, so a replay has the original's keys in their order.
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["capture_key", "key"], name="idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LeadChange(models.Model):
+    """One change of a lead's owner, status or score, with the values before and after.
+
+    Rows are written by a database trigger on leads_lead (migration 0011), not by Python, so
+    every path leaves its trace: the set-based rescore, admin, the API, a manual UPDATE.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    changed_at = models.DateTimeField()
+    owner_before = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_after = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_before = models.CharField(max_length=20, choices=LeadStatus.choices)
+    status_after = models.CharField(max_length=20, choices=LeadStatus.choices)
+    score_before = models.IntegerField()
+    score_after = models.IntegerField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-changed_at"], name="leadchange_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} at {self.changed_at:%Y-%m-%d %H:%M}"

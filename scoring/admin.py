@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin import SettingsAdmin
 
@@ -6,8 +7,11 @@ from .models import GradeBand, ScoringRule, ScoringSettings
 from .services import scoring_rules_changed
 
 
-class RescoreOnChangeAdmin(admin.ModelAdmin):
-    """Every saved or deleted row changes scores: rescore all leads in the background."""
+class RescoreOnChangeAdmin(SimpleHistoryAdmin):
+    """Every saved or deleted row changes scores: rescore all leads in the background.
+
+    Reverting to an earlier version on the History page saves through save_model too.
+    """
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -33,7 +37,7 @@ class ScoringRuleAdmin(RescoreOnChangeAdmin):
         (None, {"fields": ("name", "category", "active")}),
         ("Condition", {"fields": ("field", "operator", "value", "points", "tier")}),
         ("Behavioral", {"fields": ("max_occurrences", "window_days")}),
-        ("History", {"fields": ("created_at", "updated_at")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
     @admin.display(description="Condition")

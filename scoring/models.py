@@ -3,9 +3,16 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
-from crm.conditions import OPERATOR_CHOICES, ConditionError
+from crm.conditions import CUSTOM_PREFIX, FIELD_NAMES, OPERATOR_CHOICES, OPERATORS, ConditionError
 from crm.models import SettingsModel
+
+ACTIVITY_FIELD = "activity_type"
+# What a rule may read: a lead's fields but its score and grade (a score cannot depend on
+# itself), a custom field, or, for behavioral rules, the activity type. Sorted for a stable
+# database check constraint.
+RULE_FIELDS = sorted((set(FIELD_NAMES) - {"score", "grade"}) | {ACTIVITY_FIELD})
 
 
 class Category(models.TextChoices):
@@ -60,8 +67,23 @@ class ScoringRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["category", "tier", "-points", "name"]
+        # clean() explains what is wrong in admin; these refuse a rule written any other way
+        # (a script, the shell, a bad migration) whose field or operator is outside the language.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(field__in=RULE_FIELDS)
+                | models.Q(field__startswith=CUSTOM_PREFIX),
+                name="scoring_rule_field_allowed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(operator__in=OPERATORS),
+                name="scoring_rule_operator_allowed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.points:+d})"
@@ -81,6 +103,8 @@ class GradeBand(models.Model):
     grade = models.CharField(max_length=10, unique=True)
     min_score = models.PositiveSmallIntegerField(unique=True, validators=[MaxValueValidator(100)])
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-min_score"]
 
@@ -96,6 +120,8 @@ class ScoringSettings(SettingsModel):
         validators=[MaxValueValidator(100)],
         help_text="A new or contacted lead whose score reaches this is qualified automatically.",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "scoring settings"

@@ -10,7 +10,11 @@ def lead_score_task(lead_id: str) -> None:
     lead_score(lead_id=lead_id)
 
 
-@shared_task(name="scoring.leads_rescore")
+# Commits chunk by chunk and is safe to run twice (crm.celery.CrmTask).
+# Minutes at millions of leads: its limits are its own, and under the broker's visibility timeout.
+@shared_task(
+    name="scoring.leads_rescore", dedupe_atomic=False, soft_time_limit=3000, time_limit=3300
+)
 def leads_rescore_task(since: str | None = None) -> dict:
     summary = leads_rescore(since=datetime.fromisoformat(since) if since else None)
     return {"scanned": summary.scanned, "changed": summary.changed, "qualified": summary.qualified}

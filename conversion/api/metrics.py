@@ -1,5 +1,4 @@
 from django import forms
-from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -7,13 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.permissions import IsManager
+from leads.filters import UtcDateTimeField
 
 from ..metrics import funnel_metrics
 
 
 class FunnelForm(forms.Form):
-    since = IsoDateTimeField(required=False)
-    until = IsoDateTimeField(required=False)
+    since = UtcDateTimeField(required=False)
+    until = UtcDateTimeField(required=False)
     source = forms.CharField(max_length=50, required=False)
 
 

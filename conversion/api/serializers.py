@@ -1,9 +1,13 @@
 from rest_framework import serializers
 
+from crm.json_input import JSONTypesMixin
+
 from ..models import Company, Contact, Deal
 
+FORCE_REFUSED = "Only managers may convert a lead that is not qualified."
 
-class ConvertSerializer(serializers.Serializer):
+
+class ConvertSerializer(JSONTypesMixin, serializers.Serializer):
     create_opportunity = serializers.BooleanField(default=True)
     deal_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     amount = serializers.DecimalField(

@@ -9,8 +9,9 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("deals", DealViewSet, basename="deal")
 
+# <str:pk>, not <uuid:pk>: an id that is not a UUID answers the API's JSON 404, not Django's page.
 urlpatterns = [
-    path("leads/<uuid:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
+    path("leads/<str:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
     path("metrics/funnel/", FunnelMetricsApi.as_view(), name="metrics-funnel"),
     path("", include(router.urls)),
 ]

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,7 +10,13 @@ from leads.selectors import lead_visible_to
 from ..models import Company, Contact, Deal
 from ..selectors import owned_by
 from ..services import ConversionRefused, lead_convert
-from .serializers import CompanySerializer, ContactSerializer, ConvertSerializer, DealSerializer
+from .serializers import (
+    FORCE_REFUSED,
+    CompanySerializer,
+    ContactSerializer,
+    ConvertSerializer,
+    DealSerializer,
+)
 
 
 class LeadConvertApi(APIView):
@@ -26,6 +33,7 @@ class LeadConvertApi(APIView):
                     "opportunity_id": serializers.UUIDField(allow_null=True),
                 },
             ),
+            400: OpenApiResponse(description="Per-field errors; `force` is for managers."),
             409: OpenApiResponse(description="Already converted, or not qualified."),
         },
     )
@@ -33,6 +41,9 @@ class LeadConvertApi(APIView):
         lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
         serializer = ConvertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["force"] and not request.user.is_manager:
+            # Refused, not ignored, so a rep learns that skipping qualification is not theirs.
+            raise ValidationError({"force": [FORCE_REFUSED]})
         try:
             result = lead_convert(lead=lead, by=request.user, **serializer.validated_data)
         except ConversionRefused as exc:
@@ -49,6 +60,8 @@ class LeadConvertApi(APIView):
 
 class OwnedViewSet(viewsets.ReadOnlyModelViewSet):
     model: type = Company
+    # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1,16 +1,26 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from crm.json_input import JSONTypesMixin
 from crm.models import Role, User
+from crm.openapi import BLANK, NO_NUL, NO_NUL_OR_EMPTY
 
-from ..capture import CustomFieldsField, NormalizedEmailField
+from ..capture import (
+    EXTRA_LIST_MAX,
+    EXTRA_VALUE_MAX,
+    KEY_MAX,
+    CustomFieldsField,
+    NamedChoiceField,
+    NormalizedEmailField,
+)
 from ..models import Lead, LeadActivity, LeadStatus, Task
 from ..services import EVENT_TYPES, LOGGABLE_TYPES
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
     """A lead as the API shows it; writes go through lead_update."""
 
     assigned_to = serializers.PrimaryKeyRelatedField(
@@ -18,11 +28,13 @@ class LeadSerializer(serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
-    lead_status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    lead_status = NamedChoiceField(choices=LeadStatus.choices, required=False)
     email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
     response_time_seconds = serializers.SerializerMethodField()
-    nurture_sequence = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    nurture_sequence = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Lead
@@ -94,17 +106,18 @@ class LeadSerializer(serializers.ModelSerializer):
 
 
 class LeadActivitySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Captures and events have no user.
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = LeadActivity
         fields = ["id", "type", "description", "metadata", "created_by", "created_at"]
 
 
-class LeadActivityInputSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=[(t.value, t.label) for t in (*LOGGABLE_TYPES, *EVENT_TYPES)]
-    )
+class LeadActivityInputSerializer(JSONTypesMixin, serializers.Serializer):
+    type = NamedChoiceField(choices=[(t.value, t.label) for t in (*LOGGABLE_TYPES, *EVENT_TYPES)])
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
 
 
@@ -112,9 +125,9 @@ class LeadActivityInputSerializer(serializers.Serializer):
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
 
 
-class EventInputSerializer(serializers.Serializer):
+class EventInputSerializer(JSONTypesMixin, serializers.Serializer):
     email = NormalizedEmailField(max_length=255)
-    type = serializers.ChoiceField(choices=[(t.value, t.label) for t in EVENT_TYPES])
+    type = NamedChoiceField(choices=[(t.value, t.label) for t in EVENT_TYPES])
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -124,7 +137,7 @@ class EventInputSerializer(serializers.Serializer):
         return value
 
 
-class LeadAssignSerializer(serializers.Serializer):
+class LeadAssignSerializer(JSONTypesMixin, serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER])
     )
@@ -149,9 +162,51 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QualifySerializer(serializers.Serializer):
+class QualifySerializer(JSONTypesMixin, serializers.Serializer):
     has_budget = serializers.BooleanField()
     has_authority = serializers.BooleanField()
     has_need = serializers.BooleanField()
     has_timeline = serializers.BooleanField()
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class LeadEditSchema(OpenApiSerializerExtension):
+    """A PATCH that names a field it may not change is refused, so the schema says so."""
+
+    target_class = LeadSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+class CaptureInputSchema(OpenApiSerializerExtension):
+    """A capture is lenient, as marketing sites and their tools are: empty values count as
+    absent, a number sent for a text field is kept as its text, and fields the CRM does not
+    know are kept with it, within bounds."""
+
+    target_class = "leads.capture.CaptureInputSerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        for name, field in schema["properties"].items():
+            if name in schema.get("required", []):
+                continue
+            branches = [field, {"type": "null"}, {"type": "string", "pattern": BLANK}]
+            if field.get("pattern") == NO_NUL:
+                field.pop("minLength", None)
+                field["pattern"] = NO_NUL_OR_EMPTY
+                branches.append({"type": "number"})
+            schema["properties"][name] = {"anyOf": branches}
+        scalar = {
+            "type": ["string", "number", "boolean", "null"],
+            "maxLength": EXTRA_VALUE_MAX,
+            "pattern": NO_NUL_OR_EMPTY,
+        }
+        schema["additionalProperties"] = {
+            "anyOf": [scalar, {"type": "array", "maxItems": EXTRA_LIST_MAX, "items": scalar}]
+        }
+        schema["propertyNames"] = {"maxLength": KEY_MAX, "pattern": NO_NUL_OR_EMPTY}
+        return schema

@@ -1,7 +1,7 @@
 from django.db import IntegrityError
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -29,7 +29,9 @@ from ..services import (
     lead_update,
     task_complete,
 )
+from ..throttling import CaptureKeyThrottle
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
+from .idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent_response
 from .parsers import BoundedJSONParser
 from .serializers import (
     EventInputSerializer,
@@ -47,20 +49,27 @@ class LeadCaptureApi(APIView):
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
+    throttle_classes = [CaptureKeyThrottle]
     # No multipart: a capture carries no files, and an upload could not be kept.
     parser_classes = [BoundedJSONParser, FormParser]
 
     @extend_schema(
         request=CaptureInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: OpenApiResponse(LeadSerializer, description="A new lead."),
             200: OpenApiResponse(LeadSerializer, description="The lead with this email, updated."),
             400: OpenApiResponse(description="Per-field errors; nothing was saved."),
             401: OpenApiResponse(description="Missing, unknown or revoked capture key."),
             413: OpenApiResponse(description="Body over 1 MiB."),
+            **IDEMPOTENCY_RESPONSES,
+            429: OpenApiResponse(description="Too many requests with this key; see Retry-After."),
         },
     )
     def post(self, request):
+        return idempotent_response(self, request, self.capture)
+
+    def capture(self, request):
         data, extra = capture_payload(request.data)
         serializer = CaptureInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
@@ -86,6 +95,8 @@ class LeadViewSet(
     serializer_class = LeadSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
+    # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -124,7 +135,8 @@ class LeadViewSet(
         request=LeadActivityInputSerializer,
         responses={201: LeadActivitySerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    # The timeline takes no lead filters; without this the schema would list them.
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def activities(self, request, pk=None):
         lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
         if request.method == "POST":
@@ -148,7 +160,10 @@ class LeadViewSet(
     @extend_schema(
         request=QualifySerializer,
         responses={
-            200: OpenApiResponse(description="{qualified, lead}"),
+            200: inline_serializer(
+                "Qualification",
+                {"qualified": serializers.BooleanField(), "lead": LeadSerializer()},
+            ),
             409: OpenApiResponse(description="Converted."),
         },
     )
@@ -171,6 +186,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = TaskSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TaskFilter
+    # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -189,17 +206,24 @@ class EventCaptureApi(APIView):
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
+    throttle_classes = [CaptureKeyThrottle]
     parser_classes = [BoundedJSONParser, FormParser]
 
     @extend_schema(
         request=EventInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: LeadActivitySerializer,
             400: OpenApiResponse(description="Per-field errors, e.g. an unknown type."),
             404: OpenApiResponse(description="No lead has this email; nothing was stored."),
+            **IDEMPOTENCY_RESPONSES,
+            429: OpenApiResponse(description="Too many requests with this key; see Retry-After."),
         },
     )
     def post(self, request):
+        return idempotent_response(self, request, self.record)
+
+    def record(self, request):
         serializer = EventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

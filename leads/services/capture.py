@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from ..emails import email_normalize
 from ..models import ActivityType, Channel, Lead, LeadActivity, LeadStatus
 from .effects import lead_changed
 
@@ -37,10 +38,6 @@ CAPTURE_ACTIVITY = {
 class CaptureResult:
     lead: Lead
     created: bool
-
-
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
 
 
 def lead_capture(

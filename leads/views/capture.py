@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
 from ..models import CaptureForm, Channel
 from ..services import lead_capture
+from ..throttling import CaptureFormThrottle
 
 # Hidden from people by the snippet's markup; bots that fill every input fill it too.
 HONEYPOT_FIELD = "website"
@@ -47,6 +48,16 @@ class CaptureFormView(View):
     http_method_names = ["post"]
 
     def post(self, request, form_key: str):
+        # Before anything else, so a flood from one address costs a cache hit, not a query.
+        throttle = CaptureFormThrottle()
+        if not throttle.allow_request(request, self):
+            response = HttpResponse(
+                "Too many submissions from your address. Please try again later.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = throttle.retry_after()
+            return response
         form = get_object_or_404(CaptureForm, key=form_key, active=True)
         if form.origins and origin_of(request) not in form.origins:
             return render(request, "leads/capture_refused.html", {"form": form}, status=403)

@@ -106,6 +106,9 @@ EXPORT_COLUMNS = [
 @sales_user_required
 def lead_export(request):
     """The filtered list as CSV, streamed: the same filters as the page, any number of rows."""
+    # A file of leads leaves the CRM with whoever downloads it: that is the managers' call.
+    if not request.user.is_manager:
+        raise PermissionDenied("Only managers export leads.")
     filterset, rows = queue_leads(request)
     if not filterset.is_valid():
         rows = rows.none()

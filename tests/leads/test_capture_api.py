@@ -372,3 +372,19 @@ def test_empty_custom_field_values_never_erase(capture_client):
     post(capture_client, {"email": "a@x.com", "custom_fields": {"plan": "", "utm": None, "new": 1}})
 
     assert Lead.objects.get().custom_fields == {"plan": "pro", "utm": "ads", "new": 1}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (URL, '{"email": "a@x.com", "channel": "\\ud800"}', "channel"),
+        ("/api/v1/events/", '{"email": "a@x.com", "type": "\\udfff"}', "type"),
+    ],
+)
+def test_a_choice_given_half_a_surrogate_pair_answers_400(capture_client, url, body, field):
+    # The error must not quote the input: no renderer can encode it.
+    response = capture_client.post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith("Must be one of: ")
+    assert Lead.objects.count() == 0

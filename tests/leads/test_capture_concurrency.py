@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from crm.models import DeadLetter
 from leads.models import Lead, LeadActivity
 
 from ..conftest import requires_postgres
@@ -36,6 +37,8 @@ def test_concurrent_captures_of_one_email_make_one_lead(capture_key):
     assert statuses.count(201) == 1
     lead = Lead.objects.get()
     assert lead.email == "race@example.com"
-    assert LeadActivity.objects.filter(lead=lead).count() == 20
+    assert LeadActivity.objects.filter(lead=lead, type="captured").count() == 20
+    # The side effects of twenty concurrent captures (scoring, routing, nurturing) all succeed.
+    assert not DeadLetter.objects.exists()
     # Every concurrent custom_fields merge survived: none overwrote another's keys.
     assert lead.custom_fields == {f"k{i}": i for i in range(20)}

@@ -200,9 +200,8 @@ def test_capture_scores_the_new_lead(capture_client, django_capture_on_commit_ca
 
 
 def test_a_rule_saved_broken_behind_the_admins_back_never_crashes_scoring():
-    ScoringRule.objects.create(
-        name="Broken", field="no_such_field", operator="gt", value="x", points=50
-    )
+    # The database refuses unknown fields and operators; these pass it but make no sense.
+    ScoringRule.objects.create(name="Broken", field="title", operator="gt", value="x", points=50)
     ScoringRule.objects.create(
         name="Broken too", field="employee_count", operator="contains", value="1", points=50
     )
@@ -224,9 +223,11 @@ def test_scoring_one_lead_runs_the_same_few_queries_whatever_its_history(
         LeadActivity(lead=long, type="email_opened") for _ in range(500)
     )
 
-    with django_assert_max_num_queries(8) as few:
+    # Rules, grade bands, settings, the lead under lock, its activities, the update, and the
+    # outbox row of the routing that follows: a fixed handful, whatever the history.
+    with django_assert_max_num_queries(9) as few:
         lead_score(lead_id=short.pk)
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         lead_score(lead_id=long.pk)
 
     assert len(few) == len(many)

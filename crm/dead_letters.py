@@ -1,0 +1,49 @@
+"""Tasks that failed for good: kept, shown in admin, retried by hand, and the managers told."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from .effects import task_enqueue_on_commit
+from .models import DeadLetter
+from .notifications import managers_notify
+
+logger = logging.getLogger(__name__)
+
+# A failure to send email is not announced by email: it would most likely fail as well, and
+# each failure would queue more. Admin lists it like any other.
+NOT_EMAILED = {"crm.notification_send"}
+
+
+def dead_letter_record(*, task: str, task_id: str, args, kwargs, exc, einfo) -> DeadLetter:
+    with transaction.atomic():
+        letter = DeadLetter.objects.create(
+            task=task,
+            task_id=task_id,
+            args=list(args or []),
+            kwargs=dict(kwargs or {}),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            traceback=str(einfo or "")[:20000],
+        )
+        if task not in NOT_EMAILED:
+            managers_notify(
+                key=f"dead-letter:{letter.pk}",
+                template="crm/email/task_failed",
+                context={"task": task, "error": letter.error, "letter_id": letter.pk},
+            )
+    logger.error("%s[%s] failed after its retries: %s", task, task_id, letter.error)
+    return letter
+
+
+def dead_letters_retry(letters) -> int:
+    """Send each failed task again, as a new message; returns how many were sent."""
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        for letter in letters.select_for_update().filter(retried_at__isnull=True):
+            task_enqueue_on_commit(letter.task, *letter.args)
+            letter.retried_at = now
+            letter.save(update_fields=["retried_at"])
+            count += 1
+    return count

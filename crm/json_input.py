@@ -1,0 +1,87 @@
+"""JSON input must have the types the API schema gives its fields.
+
+DRF converts what it can: 0 becomes "0" in a text field and 1 becomes true in a boolean one,
+so a client that sends the wrong type is never told. Form posts carry only text, so they are
+left to the fields themselves.
+"""
+
+import re
+from typing import Any
+
+from django.http import QueryDict
+from drf_spectacular.drainage import get_override
+from rest_framework import serializers
+
+MESSAGES = {
+    "string": "Must be text.",
+    "boolean": "Must be true or false.",
+    "integer": "Must be a whole number.",
+    # Decimals are text in the API's output and in its schema, so they are text on input too.
+    "decimal": 'Must be a number written as text, such as "1250.00".',
+    "object": "Must be an object.",
+    "id": "Must be an id: a whole number, or its digits as text.",
+}
+ID_TEXT = "^[0-9]+$"
+
+
+def json_type(field: serializers.Field) -> str | None:
+    """The JSON type a field takes, or None where the field checks for itself."""
+    annotation = get_override(field, "field")
+    if isinstance(annotation, dict):
+        return annotation.get("type") if annotation.get("type") in MESSAGES else None
+    if isinstance(field, serializers.BooleanField):
+        return "boolean"
+    if isinstance(field, serializers.DecimalField):
+        return "decimal"
+    if isinstance(field, serializers.IntegerField):
+        return "integer"
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return "string"
+    if isinstance(field, serializers.PrimaryKeyRelatedField) and field.queryset is not None:
+        pk = field.queryset.model._meta.pk
+        return "id" if pk.get_internal_type().endswith("AutoField") else "string"
+    return None
+
+
+def is_whole_number(value: Any) -> bool:
+    # JSON (and its schema) make no difference between 5 and 5.0.
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def json_type_matches(kind: str, value: Any) -> bool:
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "integer":
+        return is_whole_number(value)
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "id":
+        # Not 5.5, which the database would read as 5.
+        return is_whole_number(value) or (isinstance(value, str) and re.match(ID_TEXT, value))
+    return isinstance(value, str)
+
+
+# No docstring: drf-spectacular would show it as the description of every serializer using it.
+class JSONTypesMixin:
+    # For serializers of JSON input: a value of the wrong JSON type answers 400 for its field.
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or isinstance(data, QueryDict):
+            return super().to_internal_value(data)
+        errors = {}
+        for name, field in self.fields.items():
+            if field.read_only or data.get(name) is None:
+                continue  # null is for the field to accept or refuse
+            kind = json_type(field)
+            if kind and not json_type_matches(kind, data[name]):
+                errors[name] = [MESSAGES[kind]]
+        # The other fields are still checked, so that one answer lists every error.
+        try:
+            value = super().to_internal_value({k: v for k, v in data.items() if k not in errors})
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value

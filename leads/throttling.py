@@ -1,0 +1,92 @@
+"""Rate limits on capture: per capture key on the APIs, per client address on web-to-lead forms.
+
+Rates are DRF scoped rates (`DEFAULT_THROTTLE_RATES`, read when each request is checked) and
+the counts live in Django's default cache, Redis in production, so every worker shares them.
+"""
+
+import logging
+import math
+import time
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import CaptureKey
+
+logger = logging.getLogger(__name__)
+
+
+def clock() -> float:
+    return time.time()
+
+
+class FixedWindowRateThrottle(SimpleRateThrottle):
+    """A scoped throttle that counts requests per fixed window with one atomic increment.
+
+    DRF's own throttle keeps each request's timestamp in one cache value that every request
+    reads and rewrites: at thousands a minute that value is large, and concurrent workers
+    overwrite each other's counts. A counter per window stays small and Redis increments it
+    atomically; a client may burst up to twice the rate across a window's edge.
+    """
+
+    def get_rate(self) -> str | None:
+        # The class attribute DRF reads is frozen at import; settings may change (tests do).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = clock()
+        window = int(now // self.duration)
+        self.wait_seconds = (window + 1) * self.duration - now
+        try:
+            count = _count(f"{ident}:{window}", timeout=self.duration)
+        except Exception:
+            # The limit guards capture; a cache outage must not stop it (Redis down: leads
+            # still come in, unlimited until it is back).
+            logger.warning("Request rate not checked: the cache is unavailable.", exc_info=True)
+            return True
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return self.wait_seconds
+
+    def retry_after(self) -> str:
+        return str(max(1, math.ceil(self.wait_seconds)))
+
+
+def _count(key: str, *, timeout: int) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window's first request, or one racing it to create the counter.
+        return 1 if cache.add(key, 1, timeout=timeout) else cache.incr(key)
+
+
+class CaptureKeyThrottle(FixedWindowRateThrottle):
+    """Per capture key, whichever address its requests come from."""
+
+    scope = "capture_key"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, CaptureKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class CaptureFormThrottle(FixedWindowRateThrottle):
+    """Per client address on the public web-to-lead form, which has no key to count by.
+
+    The address is the socket's peer unless NUM_PROXIES says how many proxies in front of us
+    append to X-Forwarded-For; a client can write anything there, so it is not trusted
+    otherwise.
+    """
+
+    scope = "capture_form"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
