@@ -3,6 +3,7 @@ import os
 
 from celery import Celery, Task
 from celery.signals import beat_init, worker_init
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
@@ -32,6 +33,16 @@ class CrmTask(Task):
     def __call__(self, *args, **kwargs):
         if self.request.called_directly:
             return super().__call__(*args, **kwargs)
+        try:
+            return self._consume(*args, **kwargs)
+        except self.autoretry_for as exc:
+            # autoretry covers run() only; the dedupe record and the commit are out here.
+            countdown = get_exponential_backoff_interval(
+                factor=1, retries=self.request.retries, maximum=self.retry_backoff_max
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
+
+    def _consume(self, *args, **kwargs):
         from .models import ConsumedMessage
 
         message_id = self.request.id
@@ -53,9 +64,16 @@ class CrmTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         from .dead_letters import dead_letter_record
 
-        dead_letter_record(
-            task=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc, einfo=einfo
-        )
+        try:
+            dead_letter_record(
+                task=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc, einfo=einfo
+            )
+        except Exception:
+            # The database is down too: the log is the only record left.
+            logger.critical(
+                "%s[%s] failed and could not be kept: args=%r kwargs=%r error=%r",
+                self.name, task_id, args, kwargs, exc, exc_info=True,
+            )  # fmt: skip
 
 
 app = Celery("crm", task_cls=CrmTask)

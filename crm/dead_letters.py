@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 # A failure to send email is not announced by email: it would most likely fail as well, and
 # each failure would queue more. Admin lists it like any other.
-NOT_EMAILED = {"crm.notification_send"}
+NOT_EMAILED = {"crm.notification_send", "assignment.nurture_email_send"}
 
 
 def dead_letter_record(*, task: str, task_id: str, args, kwargs, exc, einfo) -> DeadLetter:

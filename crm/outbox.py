@@ -10,6 +10,7 @@ consumed already (crm.tasks.CrmTask).
 """
 
 import logging
+import traceback
 from datetime import timedelta
 
 from celery import current_app
@@ -38,29 +39,54 @@ def outbox_add(task_name: str, *args: object) -> OutboxMessage:
 def outbox_publish(messages: list[OutboxMessage]) -> int:
     """Hand the messages to Celery and delete their rows; stop at the first broker error.
 
-    Returns how many were published. The rows of the rest stay for the relay.
+    Returns how many were published. The rows of the rest stay for the relay. A message that
+    can never be published (its task no longer exists) becomes a dead letter, so it neither
+    blocks the messages behind it nor is lost.
     """
-    app = current_app
-    published = []
+    done = []
     try:
         for message in messages:
-            task = app.tasks[message.task]
-            if app.conf.task_always_eager:
-                # Running it is publishing it; a failure is the task's own (dead-lettered).
-                task.apply(args=message.args, task_id=str(message.pk), throw=False)
-            else:
-                task.apply_async(args=message.args, task_id=str(message.pk), retry=False)
-            published.append(message.pk)
+            try:
+                _publish(message)
+            except (BrokerError, OSError):
+                raise
+            except Exception as exc:
+                _dead_letter(message, exc)
+            done.append(message.pk)
     except (BrokerError, OSError) as exc:
-        failed = messages[len(published)]
+        failed = messages[len(done)]
         logger.warning("Broker unavailable, %s waits in the outbox: %s", failed, exc)
         OutboxMessage.objects.filter(pk=failed.pk).update(
             attempts=failed.attempts + 1, last_error=str(exc)[:1000]
         )
     finally:
-        if published:
-            OutboxMessage.objects.filter(pk__in=published).delete()
-    return len(published)
+        if done:
+            OutboxMessage.objects.filter(pk__in=done).delete()
+    return len(done)
+
+
+def _publish(message: OutboxMessage) -> None:
+    app = current_app
+    task = app.tasks[message.task]
+    if app.conf.task_always_eager:
+        # Running it is publishing it; a failure is the task's own (dead-lettered).
+        task.apply(args=message.args, task_id=str(message.pk), throw=False)
+    else:
+        task.apply_async(args=message.args, task_id=str(message.pk), retry=False)
+
+
+def _dead_letter(message: OutboxMessage, exc: Exception) -> None:
+    from .dead_letters import dead_letter_record  # it queues emails through this module
+
+    logger.exception("%s cannot be published", message)
+    dead_letter_record(
+        task=message.task,
+        task_id=str(message.pk),
+        args=message.args,
+        kwargs={},
+        exc=exc,
+        einfo=traceback.format_exc(),
+    )
 
 
 def outbox_relay(*, grace: timedelta = RELAY_GRACE) -> int:

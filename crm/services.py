@@ -9,8 +9,14 @@ from .models import Role, User
 MANAGERS_GROUP = "Sales managers"
 # Managers run the sales process in admin: leads, rules, customers; and rep availability.
 MANAGER_APPS = ("leads", "scoring", "assignment", "conversion")
-# Failed background tasks are the managers' to look at and send again.
-MANAGER_CRM_PERMISSIONS = ("view_user", "change_user", "view_deadletter", "change_deadletter")
+# Failed background tasks are the managers' to look at and send again; pending ones to watch.
+MANAGER_CRM_PERMISSIONS = (
+    "view_user",
+    "change_user",
+    "view_deadletter",
+    "change_deadletter",
+    "view_outboxmessage",
+)
 
 
 def managers_group_ensure() -> Group:

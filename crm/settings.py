@@ -228,7 +228,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 # Longer than any task (the full rescore has its own limits, under this), or Redis redelivers
 # a message whose task is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that drops packets must not hold a request: publishing gives up after 2 s and the
+# outbox relay sends the message later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Schedules live in the database, so ops edit them in admin (Periodic tasks).

@@ -238,7 +238,6 @@ class LeadChangeAdmin(admin.ModelAdmin):
     search_fields = ("lead__email",)
     list_select_related = ("lead", "owner_before", "owner_after")
     raw_id_fields = ("lead",)
-    date_hierarchy = "changed_at"
     # Counting millions of rows for the paginator would cost more than the page.
     show_full_result_count = False
 

@@ -10,7 +10,8 @@ import unicodedata
 
 import idna
 
-# RFC 5321 caps an address at 254 octets; longer input is refused before any IDNA work.
+# RFC 5321 caps an address at 254 octets once encoded; an internationalised domain is longer
+# before IDNA, so input is refused only past 320 characters, before any IDNA work.
 EMAIL_MAX = 320
 
 

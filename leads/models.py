@@ -319,7 +319,7 @@ class IdempotencyKey(models.Model):
 class LeadChange(models.Model):
     """One change of a lead's owner, status or score, with the values before and after.
 
-    Rows are written by a database trigger on leads_lead (migration 0011), not by Python, so
+    Rows are written by a database trigger on leads_lead (migration 0012), not by Python, so
     every path leaves its trace: the set-based rescore, admin, the API, a manual UPDATE.
     """
 

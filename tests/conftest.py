@@ -95,3 +95,22 @@ def default_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     for module, function in DEFAULT_DATA:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def no_task_fails_unnoticed(request, monkeypatch):
+    """Tasks run in-process here and a failure becomes a dead letter, not an exception: fail
+    the test instead, unless it is marked `dead_letters` (it expects some)."""
+    from crm import dead_letters
+
+    failed = []
+    record = dead_letters.dead_letter_record
+
+    def recording(**kwargs):
+        failed.append(f"{kwargs['task']}: {kwargs['exc']!r}")
+        return record(**kwargs)
+
+    monkeypatch.setattr(dead_letters, "dead_letter_record", recording)
+    yield
+    if failed and not request.node.get_closest_marker("dead_letters"):
+        pytest.fail("A task failed during the test:\n" + "\n".join(failed), pytrace=False)

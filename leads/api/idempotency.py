@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
@@ -104,19 +105,31 @@ def idempotent_response(
             headers={"Idempotent-Replayed": "true"},
         )
 
+    # The outcome is stored in the transaction of the work itself: a key without a stored
+    # response then always means nothing was committed, and a retry may safely run again.
     try:
-        try:
-            response = handle(request)
-        except Exception as exc:
-            # Validation errors and the like become their 4xx response here, to be stored;
-            # anything else is raised again.
-            response = view.handle_exception(exc)
+        with transaction.atomic():
+            try:
+                response = handle(request)
+            except Exception as exc:
+                # Validation errors and the like become their 4xx response here, to be stored;
+                # anything else is raised again.
+                response = view.handle_exception(exc)
+            if response.status_code >= 500:
+                raise _Failed(response)
+            body = "" if response.data is None else json.dumps(response.data, cls=JSONEncoder)
+            idempotency_key_complete(row=row, status_code=response.status_code, body=body)
+    except _Failed as failed:
+        idempotency_key_release(row=row)
+        return failed.response
     except BaseException:
         idempotency_key_release(row=row)
         raise
-    if response.status_code >= 500:
-        idempotency_key_release(row=row)
-    else:
-        body = "" if response.data is None else json.dumps(response.data, cls=JSONEncoder)
-        idempotency_key_complete(row=row, status_code=response.status_code, body=body)
     return response
+
+
+class _Failed(Exception):
+    """Rolls back a request that answered 5xx without raising."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response

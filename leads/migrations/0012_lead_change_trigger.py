@@ -58,12 +58,12 @@ STATEMENTS = {"postgresql": (POSTGRES, POSTGRES_DROP), "sqlite": (SQLITE, SQLITE
 
 
 def create(apps, schema_editor):
-    for statement in STATEMENTS[schema_editor.connection.vendor][0]:
+    for statement in STATEMENTS.get(schema_editor.connection.vendor, ((), ()))[0]:
         schema_editor.execute(statement, params=None)
 
 
 def drop(apps, schema_editor):
-    for statement in STATEMENTS[schema_editor.connection.vendor][1]:
+    for statement in STATEMENTS.get(schema_editor.connection.vendor, ((), ()))[1]:
         schema_editor.execute(statement, params=None)
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from celery import current_app
 from django.core import mail
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import Client, override_settings
 
 from crm.effects import task_enqueue_on_commit
@@ -138,7 +138,7 @@ def test_a_transient_failure_is_retried_and_a_failed_run_does_not_count_as_consu
     assert not DeadLetter.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
 def test_concurrent_relays_skip_the_rows_another_relay_holds():
     leads = LeadFactory.create_batch(2)
@@ -170,6 +170,7 @@ def test_concurrent_relays_skip_the_rows_another_relay_holds():
     assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [held.pk]
 
 
+@pytest.mark.dead_letters
 def test_a_task_failing_after_its_retries_is_kept_and_the_managers_are_told(
     manager, django_capture_on_commit_callbacks
 ):
@@ -215,3 +216,38 @@ def test_managers_see_failed_tasks_in_admin_and_send_them_again(
     assert letter.retried_at is not None
     assert touched(lead) == 1
     assert "1 task(s) sent again." in sent.content.decode()
+
+
+@pytest.mark.dead_letters
+def test_a_message_for_a_task_that_no_longer_exists_is_dead_lettered_and_blocks_nothing():
+    lead = LeadFactory()
+    old = "2000-01-01T00:00:00Z"
+    OutboxMessage.objects.create(task="scoring.renamed_long_ago", args=[1], created_at=old)
+    OutboxMessage.objects.create(task="tests.lead_touch", args=[str(lead.pk)], created_at=old)
+
+    assert outbox_relay() == 2
+
+    assert touched(lead) == 1
+    assert not OutboxMessage.objects.exists()
+    assert DeadLetter.objects.get().task == "scoring.renamed_long_ago"
+
+
+def test_a_database_error_while_recording_the_message_is_retried(monkeypatch):
+    lead = LeadFactory()
+    calls = []
+    real = ConsumedMessage.objects.get_or_create
+
+    def flaky_get_or_create(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(ConsumedMessage.objects, "get_or_create", flaky_get_or_create)
+    message = OutboxMessage.objects.create(task="tests.lead_touch", args=[str(lead.pk)])
+
+    outbox_publish([message])
+
+    assert len(calls) == 2
+    assert touched(lead) == 1
+    assert not DeadLetter.objects.exists()

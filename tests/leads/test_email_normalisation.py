@@ -4,6 +4,7 @@ from django.test import Client
 from leads.emails import EmailInvalid, email_normalize
 from leads.models import Lead, LeadActivity
 from leads.services import lead_capture, lead_update
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,23 @@ def test_email_normalize(email, stored):
 def test_email_normalize_refuses_what_has_no_stored_form():
     with pytest.raises(EmailInvalid):
         email_normalize("bob@\u2603.example")
+
+
+def test_the_migration_moves_stored_internationalised_domains_to_their_stored_form():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("leads.migrations.0013_emails_idna")
+    # Rows written before normalisation, as they were stored then.
+    old = LeadFactory()
+    Lead.objects.filter(pk=old.pk).update(email="bob@bücher.example")
+    taken = LeadFactory(email="ann@xn--mller-kva.example")
+    clash = LeadFactory()
+    Lead.objects.filter(pk=clash.pk).update(email="ann@müller.example")
+
+    migration.emails_to_idna(apps, None)
+
+    assert Lead.objects.get(pk=old.pk).email == "bob@xn--bcher-kva.example"
+    assert Lead.objects.get(pk=clash.pk).email == "ann@müller.example"
+    assert Lead.objects.get(pk=taken.pk).email == "ann@xn--mller-kva.example"

@@ -183,15 +183,18 @@ def test_a_request_that_crashed_can_be_retried(capture_client, monkeypatch):
 
 def test_a_reservation_abandoned_by_a_dead_process_is_taken_over(capture_client):
     post(capture_client, CAPTURE, BODY)
-    # The process died after the capture committed, before it stored the response.
+    # The process died mid-request: its work rolled back, and its reservation is all that is
+    # left (the response is stored in the transaction of the work, so none was stored).
+    Lead.objects.all().delete()
     IdempotencyKey.objects.update(
         status_code=None, response_body="", created_at=timezone.now() - timedelta(minutes=10)
     )
 
     response = post(capture_client, CAPTURE, BODY)
 
-    assert response.status_code == 200
+    assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
+    assert Lead.objects.count() == 1
     assert post(capture_client, CAPTURE, BODY)["Idempotent-Replayed"] == "true"
 
 
@@ -259,3 +262,24 @@ def test_the_schema_documents_the_header():
         headers = [p for p in operation["parameters"] if p["in"] == "header"]
         assert [p["name"] for p in headers] == ["Idempotency-Key"]
         assert {"409", "422", "429"} <= set(operation["responses"])
+
+
+def test_a_crash_after_the_capture_leaves_neither_the_capture_nor_a_stuck_key(
+    capture_client, monkeypatch
+):
+    from leads.api import idempotency
+
+    def crash(**kwargs):
+        raise OSError("the process died before the response was stored")
+
+    monkeypatch.setattr(idempotency, "idempotency_key_complete", crash)
+    capture_client.raise_request_exception = False
+
+    failed = post(capture_client, CAPTURE, BODY)
+    monkeypatch.undo()
+    retried = post(capture_client, CAPTURE, BODY)
+
+    assert failed.status_code == 500
+    assert retried.status_code == 201
+    assert Lead.objects.count() == 1
+    assert LeadActivity.objects.filter(type="captured").count() == 1
