@@ -51,3 +51,25 @@ class TaskFactory(DjangoModelFactory):
     owner = factory.SelfAttribute("lead.assigned_to")
     title = "Follow up"
     due_at = factory.Faker("future_datetime", tzinfo=__import__("datetime").UTC)
+
+
+SCRIPT_PAYLOAD = "<script>alert(1)</script>"
+
+
+def hostile_lead(rep) -> Lead:
+    """A lead of `rep`'s whose every visitor-supplied text is a script tag."""
+    from leads.services import lead_activity_log, lead_assign, lead_capture
+
+    payload = SCRIPT_PAYLOAD
+    lead = lead_capture(
+        email="hostile@example.com",
+        channel="form",
+        source=payload,
+        values={"first_name": payload, "last_name": payload, "company": payload, "title": payload},
+        custom_fields={"utm_campaign": payload},
+        message=payload,
+    ).lead
+    lead_assign(lead=lead, to=rep)
+    lead_activity_log(lead=lead, type="note", description=payload, by=rep)
+    TaskFactory(lead=lead, owner=rep, title=f"Call {payload}")
+    return lead

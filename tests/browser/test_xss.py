@@ -5,13 +5,12 @@ import pytest
 from conversion.services import lead_convert
 from crm.models import Role
 from crm.services import user_upsert
-from leads.models import Lead
-from leads.services import Bant, lead_activity_log, lead_assign, lead_capture, lead_qualify
-from tests.factories import TaskFactory
+from leads.services import Bant, lead_qualify
+from tests.factories import SCRIPT_PAYLOAD, hostile_lead
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "browser-pass-2026"
-PAYLOAD = "<script>alert(1)</script>"
+PAYLOAD = SCRIPT_PAYLOAD
 YES = Bant(has_budget=True, has_authority=True, has_need=True, has_timeline=True)
 
 
@@ -39,22 +38,6 @@ def log_in(page, live_server, username):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
-
-
-def hostile_lead(rep) -> Lead:
-    """A lead whose every visitor-supplied text is a script tag."""
-    lead = lead_capture(
-        email="hostile@example.com",
-        channel="form",
-        source=PAYLOAD,
-        values={"first_name": PAYLOAD, "last_name": PAYLOAD, "company": PAYLOAD, "title": PAYLOAD},
-        custom_fields={"utm_campaign": PAYLOAD},
-        message=PAYLOAD,
-    ).lead
-    lead_assign(lead=lead, to=rep)
-    lead_activity_log(lead=lead, type="note", description=PAYLOAD, by=rep)
-    TaskFactory(lead=lead, owner=rep, title=f"Call {PAYLOAD}")
-    return lead
 
 
 def assert_shown_as_text(page, seen, url):

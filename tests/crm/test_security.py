@@ -14,8 +14,8 @@ from conversion.services import lead_convert
 from crm.models import Role
 from crm.services import user_upsert
 from leads.models import Lead
-from leads.services import Bant, lead_activity_log, lead_assign, lead_capture, lead_qualify
-from tests.factories import LeadFactory, TaskFactory
+from leads.services import Bant, lead_assign, lead_qualify
+from tests.factories import SCRIPT_PAYLOAD, LeadFactory, TaskFactory, hostile_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -308,25 +308,9 @@ def test_web_to_lead_form_takes_cross_site_posts_without_touching_the_session(
 
 # --- Escaping ----------------------------------------------------------------------------------
 
-PAYLOAD = "<script>alert(1)</script>"
+PAYLOAD = SCRIPT_PAYLOAD
 # Charts shorten long labels, so look for the start of the escaped payload.
 ESCAPED = "&lt;script&gt;alert(1)"
-
-
-def hostile_lead(rep) -> Lead:
-    """A lead whose every visitor-supplied text is a script tag."""
-    lead = lead_capture(
-        email="hostile@example.com",
-        channel="form",
-        source=PAYLOAD,
-        values={"first_name": PAYLOAD, "last_name": PAYLOAD, "company": PAYLOAD, "title": PAYLOAD},
-        custom_fields={"utm_campaign": PAYLOAD},
-        message=PAYLOAD,
-    ).lead
-    lead_assign(lead=lead, to=rep)
-    lead_activity_log(lead=lead, type="note", description=PAYLOAD, by=rep)
-    TaskFactory(lead=lead, owner=rep, title=f"Call {PAYLOAD}")
-    return lead
 
 
 def assert_escaped(client, path):
