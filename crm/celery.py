@@ -66,7 +66,12 @@ class CrmTask(Task):
 
         try:
             dead_letter_record(
-                task=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc, einfo=einfo
+                task=self.name,
+                task_id=task_id or "",
+                args=args,
+                kwargs=kwargs,
+                exc=exc,
+                einfo=einfo,
             )
         except Exception:
             # The database is down too: the log is the only record left.

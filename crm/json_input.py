@@ -21,6 +21,7 @@ MESSAGES = {
     "object": "Must be an object.",
     "id": "Must be an id: a whole number, or its digits as text.",
 }
+# A JSON Schema pattern ($ is the end of the text there, not of a line as in Python).
 ID_TEXT = "^[0-9]+$"
 
 
@@ -59,7 +60,8 @@ def json_type_matches(kind: str, value: Any) -> bool:
         return isinstance(value, dict)
     if kind == "id":
         # Not 5.5, which the database would read as 5.
-        return is_whole_number(value) or (isinstance(value, str) and re.match(ID_TEXT, value))
+        text = isinstance(value, str) and re.fullmatch("[0-9]+", value) is not None
+        return is_whole_number(value) or text
     return isinstance(value, str)
 
 
