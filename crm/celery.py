@@ -38,7 +38,10 @@ class CrmTask(Task):
         except self.autoretry_for as exc:
             # autoretry covers run() only; the dedupe record and the commit are out here.
             countdown = get_exponential_backoff_interval(
-                factor=1, retries=self.request.retries, maximum=self.retry_backoff_max
+                factor=1,
+                retries=self.request.retries,
+                maximum=self.retry_backoff_max,
+                full_jitter=self.retry_jitter,
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
 
