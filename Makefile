@@ -52,6 +52,7 @@ beat: install
 bench: install
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/rescore.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ import traceback
 from datetime import timedelta
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -61,8 +61,20 @@ def outbox_publish(messages: list[OutboxMessage]) -> int:
         )
     finally:
         if done:
-            OutboxMessage.objects.filter(pk__in=done).delete()
+            _delete(done)
     return len(done)
+
+
+def _delete(ids: list) -> None:
+    # One statement: QuerySet.delete() wraps itself in a transaction, which after a capture's
+    # commit costs two more round trips on the hottest path.
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN ({placeholders})",
+            [OutboxMessage._meta.pk.get_db_prep_value(pk, connection) for pk in ids],
+        )
 
 
 def _publish(message: OutboxMessage) -> None:
