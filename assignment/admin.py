@@ -91,15 +91,7 @@ class NurtureEnrollmentAdmin(admin.ModelAdmin):
     list_filter = ("sequence", "exit_reason")
     list_select_related = ("lead", "sequence")
     raw_id_fields = ("lead",)
-    readonly_fields = (
-        "lead",
-        "sequence",
-        "enrolled_at",
-        "next_position",
-        "next_step_at",
-        "exited_at",
-        "exit_reason",
-    )
+    readonly_fields = list_display
 
     def has_add_permission(self, request) -> bool:
         return False

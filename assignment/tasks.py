@@ -39,6 +39,6 @@ def nurture_run_due_task() -> int:
     return ran
 
 
-@shared_task(name="assignment.nurture_email_send")
+@shared_task(name="assignment.nurture_email_send", announce_failure=False)
 def nurture_email_send_task(run_id: int) -> bool:
     return nurture_email_send(run_id=run_id)

@@ -9,6 +9,19 @@ from .services import user_role_apply
 SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: read in admin, never added, rewritten or deleted there."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Superusers manage everything; sales managers may edit reps' names and availability only."""
@@ -100,14 +113,8 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(RecordAdmin):
     """Tasks written but not yet handed to the broker: a long list here means Redis is down."""
 
     list_display = ("task", "args", "created_at", "attempts", "last_error")
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -29,6 +29,9 @@ class CrmTask(Task):
     retry_jitter = True
     max_retries = 8
     dedupe_atomic = True
+    # Tasks that send email say False: the email about their failure would most likely fail
+    # as well, and each failure would queue more. Admin lists them like any other.
+    announce_failure = True
 
     def __call__(self, *args, **kwargs):
         if self.request.called_directly:
@@ -75,6 +78,7 @@ class CrmTask(Task):
                 kwargs=kwargs,
                 exc=exc,
                 einfo=einfo,
+                announce=self.announce_failure,
             )
         except Exception:
             # The database is down too: the log is the only record left.

@@ -11,12 +11,11 @@ from .notifications import managers_notify
 
 logger = logging.getLogger(__name__)
 
-# A failure to send email is not announced by email: it would most likely fail as well, and
-# each failure would queue more. Admin lists it like any other.
-NOT_EMAILED = {"crm.notification_send", "assignment.nurture_email_send"}
 
-
-def dead_letter_record(*, task: str, task_id: str, args, kwargs, exc, einfo) -> DeadLetter:
+def dead_letter_record(
+    *, task: str, task_id: str, args, kwargs, exc, einfo, announce: bool = True
+) -> DeadLetter:
+    """Keep the failed task; with `announce`, email the managers about it."""
     with transaction.atomic():
         letter = DeadLetter.objects.create(
             task=task,
@@ -26,7 +25,7 @@ def dead_letter_record(*, task: str, task_id: str, args, kwargs, exc, einfo) -> 
             error=f"{type(exc).__name__}: {exc}"[:2000],
             traceback=str(einfo or "")[:20000],
         )
-        if task not in NOT_EMAILED:
+        if announce:
             managers_notify(
                 key=f"dead-letter:{letter.pk}",
                 template="crm/email/task_failed",
@@ -38,12 +37,11 @@ def dead_letter_record(*, task: str, task_id: str, args, kwargs, exc, einfo) -> 
 
 def dead_letters_retry(letters) -> int:
     """Send each failed task again, as a new message; returns how many were sent."""
-    now = timezone.now()
-    count = 0
     with transaction.atomic():
-        for letter in letters.select_for_update().filter(retried_at__isnull=True):
+        pending = list(letters.select_for_update().filter(retried_at__isnull=True))
+        for letter in pending:
             task_enqueue_on_commit(letter.task, *letter.args)
-            letter.retried_at = now
-            letter.save(update_fields=["retried_at"])
-            count += 1
-    return count
+        DeadLetter.objects.filter(pk__in=[letter.pk for letter in pending]).update(
+            retried_at=timezone.now()
+        )
+    return len(pending)

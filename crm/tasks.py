@@ -4,7 +4,7 @@ from .notifications import notification_send
 from .outbox import outbox_relay
 
 
-@shared_task(name="crm.notification_send")
+@shared_task(name="crm.notification_send", announce_failure=False)
 def notification_send_task(notification_id: int) -> None:
     notification_send(notification_id=notification_id)
 

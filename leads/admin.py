@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from crm.admin import RecordAdmin
 from crm.models import Role, User
 
 from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, LeadChange, Task
@@ -200,7 +201,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadActivity)
-class LeadActivityAdmin(admin.ModelAdmin):
+class LeadActivityAdmin(RecordAdmin):
     """The timeline is a record: it can be read here, never rewritten."""
 
     list_display = ("lead", "type", "description", "created_by", "created_at")
@@ -210,18 +211,9 @@ class LeadActivityAdmin(admin.ModelAdmin):
     raw_id_fields = ("lead", "created_by")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(LeadChange)
-class LeadChangeAdmin(admin.ModelAdmin):
+class LeadChangeAdmin(RecordAdmin):
     """Written by a database trigger on every change of owner, status or score: read only."""
 
     list_display = (
@@ -240,15 +232,6 @@ class LeadChangeAdmin(admin.ModelAdmin):
     raw_id_fields = ("lead",)
     # Counting millions of rows for the paginator would cost more than the page.
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Task)

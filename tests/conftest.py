@@ -1,7 +1,10 @@
 import pytest
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
+from crm.models import Role
+from crm.services import user_upsert
 from leads.models import CaptureForm, CaptureKey
 
 from .factories import ManagerFactory, UserFactory
@@ -46,6 +49,36 @@ def rep_client(rep):
 def manager_client(manager):
     client = APIClient()
     client.force_authenticate(manager)
+    return client
+
+
+@pytest.fixture
+def rep_page(rep):
+    """The rep signed in to the pages."""
+    client = Client()
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def manager_page(manager):
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def maria(db):
+    """A manager made as people are made (crm.services): staff, in the managers' group."""
+    user, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
+    return user
+
+
+@pytest.fixture
+def admin_client(maria):
+    """Maria signed in to admin (a sales manager, not pytest-django's superuser)."""
+    client = Client()
+    client.force_login(maria)
     return client
 
 

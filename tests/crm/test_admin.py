@@ -3,25 +3,11 @@
 import pytest
 from django.test import Client
 
-from crm.models import Role, User
-from crm.services import user_upsert
+from crm.models import User
 from leads.models import Lead, LeadActivity
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def maria():
-    user, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
-    return user
-
-
-@pytest.fixture
-def admin_client(maria):
-    client = Client()
-    client.force_login(maria)
-    return client
 
 
 def test_a_manager_cannot_grant_admin_rights(admin_client, maria):

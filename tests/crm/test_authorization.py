@@ -15,8 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from conversion.models import Company, Contact, Deal
-from crm.models import Role, User
-from crm.services import user_upsert
+from crm.models import User
 from leads.models import Lead, LeadActivity, LeadStatus, Task
 from scoring.models import ScoringRule
 from tests.factories import LeadActivityFactory, LeadFactory, TaskFactory, UserFactory
@@ -81,20 +80,6 @@ def mine(rep) -> Owned:
 @pytest.fixture
 def theirs(other_rep) -> Owned:
     return everything_of(other_rep, "theirs")
-
-
-@pytest.fixture
-def rep_page(rep):
-    client = Client()
-    client.force_login(rep)
-    return client
-
-
-@pytest.fixture
-def manager_page(manager):
-    client = Client()
-    client.force_login(manager)
-    return client
 
 
 def send(client, method: str, url: str, body=None):
@@ -431,12 +416,8 @@ def test_a_rep_cannot_add_a_rule_through_admin(rep_page):
 
 
 @pytest.mark.parametrize("path", RULE_ADMIN_PAGES)
-def test_a_manager_edits_rules_in_admin(path):
-    maria, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
-    client = Client()
-    client.force_login(maria)
-
-    assert client.get(path).status_code == 200
+def test_a_manager_edits_rules_in_admin(path, admin_client):
+    assert admin_client.get(path).status_code == 200
 
 
 # --- A capture key captures and posts events, and reads nothing ----------------------------

@@ -9,26 +9,11 @@ import pytest
 from django.test import Client
 
 from assignment.models import AssignmentRule, NurtureSequence, NurtureStep, RoutingSettings, Team
-from crm.models import Role
-from crm.services import user_upsert
 from scoring.models import GradeBand, ScoringRule, ScoringSettings
 from scoring.services import leads_rescore
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def maria():
-    user, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
-    return user
-
-
-@pytest.fixture
-def admin_client(maria):
-    client = Client()
-    client.force_login(maria)
-    return client
 
 
 def page_text(response) -> str:

@@ -7,12 +7,12 @@ import pytest
 from celery import current_app
 from django.core import mail
 from django.db import OperationalError, connection, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from crm.effects import task_enqueue_on_commit
-from crm.models import ConsumedMessage, DeadLetter, OutboxMessage, Role
+from crm.models import ConsumedMessage, DeadLetter, Notification, OutboxMessage
+from crm.notifications import notification_queue
 from crm.outbox import outbox_publish, outbox_relay
-from crm.services import user_upsert
 from leads.models import Lead, LeadActivity
 from tests import tasks as tests_tasks
 from tests.celery_worker import broker_use
@@ -192,15 +192,13 @@ def test_a_task_failing_after_its_retries_is_kept_and_the_managers_are_told(
 
 
 def test_managers_see_failed_tasks_in_admin_and_send_them_again(
-    django_capture_on_commit_callbacks,
+    admin_client, django_capture_on_commit_callbacks
 ):
-    maria, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
     lead = LeadFactory()
     letter = DeadLetter.objects.create(
         task="tests.lead_touch", args=[str(lead.pk)], error="OSError: SMTP down"
     )
-    client = Client()
-    client.force_login(maria)
+    client = admin_client
 
     listing = client.get("/admin/crm/deadletter/")
     with django_capture_on_commit_callbacks(execute=True):
@@ -251,3 +249,32 @@ def test_a_database_error_while_recording_the_message_is_retried(monkeypatch):
     assert len(calls) == 2
     assert touched(lead) == 1
     assert not DeadLetter.objects.exists()
+
+
+@pytest.mark.dead_letters
+def test_an_email_that_fails_for_good_is_kept_without_emailing_the_managers_about_it(
+    manager, rep, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notification_queue(
+            key="test:smtp-down",
+            recipient=rep,
+            template="leads/email/lead_assigned",
+            context={"lead_id": "1", "lead_name": "Ada", "email": "ada@x.com", "score": 90},
+        )
+
+    assert DeadLetter.objects.get().task == "crm.notification_send"
+    assert list(Notification.objects.values_list("key", flat=True)) == ["test:smtp-down"]
+
+
+def test_beat_runs_the_relay_every_minute_from_a_schedule_ops_can_edit():
+    from django_celery_beat.models import PeriodicTask
+
+    relay = PeriodicTask.objects.get(task="crm.outbox_relay")
+
+    assert relay.enabled
+    assert (relay.interval.every, relay.interval.period) == (1, "minutes")
+    assert relay.task in current_app.tasks

@@ -123,19 +123,12 @@ INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
 
 
-@pytest.fixture
-def signed_in(rep):
-    client = Client()
-    client.force_login(rep)
-    return client
-
-
-def test_pages_carry_nothing_the_policy_would_block(signed_in, rep):
+def test_pages_carry_nothing_the_policy_would_block(rep_page, rep):
     lead = LeadFactory()
     lead_assign(lead=lead, to=rep)
 
     for path in ["/", f"/leads/{lead.pk}/", "/tasks/", "/accounts/login/"]:
-        response = signed_in.get(path)
+        response = rep_page.get(path)
         html = response.content.decode()
 
         assert response.status_code == 200, path

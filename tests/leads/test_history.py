@@ -1,10 +1,7 @@
 """Each lead's owner, status and score history, whatever path changed them."""
 
 import pytest
-from django.test import Client
 
-from crm.models import Role
-from crm.services import user_upsert
 from leads.models import Lead, LeadChange, LeadStatus
 from leads.services import lead_assign
 from scoring.services import leads_rescore
@@ -38,13 +35,11 @@ def test_an_update_that_changes_none_of_the_three_leaves_no_change():
     assert not LeadChange.objects.exists()
 
 
-def test_managers_read_the_history_on_the_lead_in_admin():
-    maria, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
+def test_managers_read_the_history_on_the_lead_in_admin(admin_client):
     rep = UserFactory(username="ann")
     lead = LeadFactory()
     lead_assign(lead=lead, to=rep)
-    client = Client()
-    client.force_login(maria)
+    client = admin_client
 
     page = client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
     listing = client.get(f"/admin/leads/leadchange/?lead__id__exact={lead.pk}")

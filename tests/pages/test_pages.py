@@ -11,20 +11,6 @@ from tests.factories import LeadActivityFactory, LeadFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rep_page(rep):
-    client = Client()
-    client.force_login(rep)
-    return client
-
-
-@pytest.fixture
-def manager_page(manager):
-    client = Client()
-    client.force_login(manager)
-    return client
-
-
 def owned(rep, n=1, **fields):
     leads = []
     for _ in range(n):

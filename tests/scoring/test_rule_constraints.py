@@ -7,23 +7,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.test import Client
 
 from assignment.models import MAX_CONDITIONS, AssignmentRule, NurtureSequence
-from crm.models import Role
-from crm.services import user_upsert
 from scoring.models import ScoringRule
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    maria, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
-    client = Client()
-    client.force_login(maria)
-    return client
 
 
 def scoring_rule(**fields) -> ScoringRule:

@@ -4,24 +4,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 
-from crm.models import Role
-from crm.services import user_upsert
 from leads.models import Lead, LeadStatus
 from scoring.models import ScoringRule, ScoringSettings
 from scoring.services import leads_rescore
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    maria, _ = user_upsert(username="maria", role=Role.MANAGER, password="pw-maria-123")
-    client = Client()
-    client.force_login(maria)
-    return client
 
 
 def rule_form(**changes) -> dict:
