@@ -10,17 +10,9 @@ from crm.models import Role
 from crm.services import user_upsert
 from leads.models import CaptureForm, Lead
 from leads.services import lead_assign, lead_capture
+from tests.browser.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-PASSWORD = "browser-pass-2026"
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def hot_lead(email: str, **fields) -> Lead:

@@ -6,10 +6,10 @@ from conversion.services import lead_convert
 from crm.models import Role
 from crm.services import user_upsert
 from leads.services import Bant, lead_qualify
+from tests.browser.helpers import PASSWORD, log_in
 from tests.factories import SCRIPT_PAYLOAD, hostile_lead
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-PASSWORD = "browser-pass-2026"
 PAYLOAD = SCRIPT_PAYLOAD
 YES = Bant(has_budget=True, has_authority=True, has_need=True, has_timeline=True)
 
@@ -30,14 +30,6 @@ def watched(page):
     page.on("dialog", on_dialog)
     page.on("console", on_console)
     return page, seen
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def assert_shown_as_text(page, seen, url):
