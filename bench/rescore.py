@@ -93,8 +93,16 @@ def scalar(sql: str, params=None):
     return rows(sql, params)[0][0]
 
 
+# A UUID version 7 of the lead's creation time, as the application gives a new lead (uuid7): the
+# creation time in milliseconds, the version, then random bits with the RFC 9562 variant.
+UUID7 = (
+    "(lpad(to_hex(floor(extract(epoch FROM created_at) * 1000)::bigint), 12, '0') || '7' "
+    "|| substr(md5(random()::text), 1, 3) || to_hex(8 + floor(random() * 4)::int) "
+    "|| substr(md5(random()::text), 1, 15))::uuid"
+)
+
 LEAD_COLUMNS = {
-    "id": "gen_random_uuid()",
+    "id": UUID7,
     "first_name": pick(FIRST_NAMES, "r1"),
     "last_name": pick(LAST_NAMES, "r2"),
     "email": "'lead' || g || '.' || substr(md5(g::text), 1, 6) || '@' || " + pick(DOMAINS, "r3"),

@@ -38,3 +38,16 @@ class AddPostgresIndex(migrations.operations.base.Operation):
             [],
             {"model_name": self.model_name, "index": self.index},
         )
+
+
+class RemovePostgresIndex(AddPostgresIndex):
+    """Drop an index made by AddPostgresIndex (PostgreSQL only); reversing builds it again."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        super().database_backwards(app_label, schema_editor, to_state, from_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        super().database_forwards(app_label, schema_editor, to_state, from_state)
+
+    def describe(self) -> str:
+        return f"Remove index {self.index.name} from {self.model_name} (PostgreSQL only)"

@@ -307,3 +307,6 @@ LEAD_CHANGED_TASKS: list[str] = ["scoring.lead_score"]
 # Started once a lead's new score commits, and once a bulk rescore has finished.
 LEAD_SCORED_TASKS: list[str] = ["assignment.lead_route"]
 LEADS_RESCORED_TASKS: list[str] = ["assignment.leads_route_ready"]
+# Database sessions a bulk rescore runs its chunks on at once (PostgreSQL; SQLite uses one).
+# Each keeps one database core busy: more than the database server's cores only queues.
+RESCORE_WORKERS = int(os.environ.get("RESCORE_WORKERS", "2"))

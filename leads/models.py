@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
+from uuid6 import uuid7
 
 
 class LeadStatus(models.TextChoices):
@@ -55,7 +56,9 @@ RESERVED_CUSTOM_FIELDS = frozenset({"bant"})
 
 
 class Lead(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Time-ordered (UUID version 7): leads are stored, indexed and rescored in the order they
+    # arrive, so a range of ids is a run of neighbouring pages rather than a scatter over all.
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -102,6 +105,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,  # lead_contact_idx, partial
     )
 
     custom_fields = models.JSONField(default=dict, blank=True)
@@ -113,6 +117,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # lead_nurture_idx, partial
     )
     nurture_next_step_at = models.DateTimeField(null=True, blank=True)
     do_not_email = models.BooleanField(default=False)
@@ -123,13 +128,26 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # Every index here is written again for each lead a rescore changes, so there are
+            # as few as the pages need: no score index beside lead_hottest_idx, which serves
+            # score filters too, and the search indexes live on LeadSearch.
             models.Index(fields=["lead_status"], name="lead_status_idx"),
-            models.Index(fields=["score"], name="lead_score_idx"),
             models.Index(fields=["lead_source"], name="lead_source_idx"),
             models.Index(fields=["created_at"], name="lead_created_idx"),
             # The queues: a rep's leads, and everyone's for managers, hottest first.
             models.Index(fields=["assigned_to", "-score"], name="lead_owner_score_idx"),
             models.Index(fields=["-score", "created_at"], name="lead_hottest_idx"),
+            # Most leads have neither; a partial index is not written for a lead without one.
+            models.Index(
+                fields=["contact"],
+                name="lead_contact_idx",
+                condition=models.Q(contact__isnull=False),
+            ),
+            models.Index(
+                fields=["nurture_sequence"],
+                name="lead_nurture_idx",
+                condition=models.Q(nurture_sequence__isnull=False),
+            ),
         ]
         constraints = [
             # A constraint rather than unique=True: PostgreSQL then builds no extra LIKE index.
@@ -155,6 +173,24 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadSearch(models.Model):
+    """The text a lead is found by: first name, last name, email and company.
+
+    Database triggers keep it (migration leads/0014), so every way of writing a lead, bulk
+    and raw SQL included, keeps search right. It is a table of its own because its GIN
+    indexes are expensive to write: on leads_lead, every lead a rescore changes would be
+    added to them again, although its text did not change.
+    """
+
+    lead = models.OneToOneField(
+        Lead, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    document = models.TextField()
+
+    def __str__(self) -> str:
+        return self.document
 
 
 class LeadActivity(models.Model):
@@ -323,7 +359,16 @@ class LeadChange(models.Model):
     every path leaves its trace: the set-based rescore, admin, the API, a manual UPDATE.
     """
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    # No database constraint: the trigger copies the id from the lead row it is writing, and a
+    # constraint would look that lead up again and lock it, once per row of a rescore. Deleting
+    # a lead through Django still deletes its history.
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        db_index=False,
+        db_constraint=False,
+    )
     changed_at = models.DateTimeField()
     owner_before = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,13 +6,14 @@ the ORM cannot update from a derived table. Score, grade and qualification come 
 same statement, and only rows whose values change are written.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from operator import add
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Least
 
@@ -166,7 +167,12 @@ def chunk_rescore(
 
 
 def chunk_bounds(size: int):
-    """Yield (low, high) id bounds of consecutive chunks of about `size` leads."""
+    """Yield (low, high) id bounds of consecutive chunks of about `size` leads.
+
+    Lead ids are time-ordered, so a chunk holds leads that arrived together and sit on
+    neighbouring pages; each chunk then reads and writes its own part of the table, not a
+    little of every page (as it does for leads whose ids are random, from before version 7).
+    """
     low = None
     while True:
         ids = Lead.objects.order_by("id")
@@ -185,8 +191,16 @@ def leads_rescore_sql(
     now: datetime,
     since: datetime | None = None,
     chunk_size: int = CHUNK_SIZE,
+    workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> RescoreSummary:
+    """Rescore in chunks, `workers` of them at a time on connections of their own.
+
+    Chunks touch disjoint leads, so they can run side by side: a chunk's cost is writing its
+    rows and their index entries, which is CPU-bound in one PostgreSQL backend, so a second
+    backend on a second core nearly halves the time. Inside a transaction the chunks run on
+    its connection one after another, as they must to see its uncommitted rows.
+    """
     leads = Lead.objects.all()
     if since is not None:
         leads = leads.filter(
@@ -195,11 +209,40 @@ def leads_rescore_sql(
         )
     scanned = leads.count()
     total = Lead.objects.count()
+
+    def rescore(bounds: tuple) -> int:
+        return chunk_rescore(rules, now=now, low=bounds[0], high=bounds[1], since=since)
+
+    if connection.in_atomic_block or connection.vendor == "sqlite":
+        workers = 1
     changed = done = 0
-    for low, high in chunk_bounds(chunk_size):
-        changed += chunk_rescore(rules, now=now, low=low, high=high, since=since)
-        done = total if high is None else min(done + chunk_size, total)
+    for rows in chunks_run(rescore, chunk_bounds(chunk_size), workers):
+        changed += rows
+        done = min(done + chunk_size, total)
         if progress:
             progress(done, total)
+    if progress and done < total:
+        progress(total, total)
     qualified = Lead.objects.filter(qualified_at=now).count()
     return RescoreSummary(scanned=scanned, changed=changed, qualified=qualified)
+
+
+def chunks_run(rescore: Callable[[tuple], int], chunks: Iterable[tuple], workers: int):
+    """Yield rescore(chunk) for each chunk, in order, running up to `workers` at once."""
+    if workers <= 1:
+        yield from map(rescore, chunks)
+        return
+
+    def run(bounds: tuple) -> int:
+        try:
+            return rescore(bounds)
+        finally:
+            # Each thread has its own connection; a Celery worker lives for days.
+            connections.close_all()
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescore")
+    try:
+        yield from pool.map(run, chunks)
+    finally:
+        # On a time limit or an error, chunks not yet started are dropped, not run.
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -54,13 +54,19 @@ def leads_rescore(
     *,
     since: datetime | None = None,
     chunk_size: int | None = None,
+    workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RescoreSummary:
     """Rescore every lead (or those touched since `since`) set-based in the database."""
     started = time.perf_counter()
     options = {"chunk_size": chunk_size} if chunk_size else {}
     summary = leads_rescore_sql(
-        RuleSet.load(), now=timezone.now(), since=since, progress=progress, **options
+        RuleSet.load(),
+        now=timezone.now(),
+        since=since,
+        workers=workers or settings.RESCORE_WORKERS,
+        progress=progress,
+        **options,
     )
     # Outside any transaction, the tasks go at once; inside one, when it commits.
     tasks_enqueue_on_commit(settings.LEADS_RESCORED_TASKS)

@@ -162,6 +162,11 @@ def test_rescore_since_refuses_a_bad_date():
         call_command("rescore_leads", "--since", "last tuesday")
 
 
+def test_rescore_refuses_fewer_than_one_worker():
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("rescore_leads", "--workers", "0")
+
+
 def test_nightly_rescore_is_scheduled():
     from django_celery_beat.models import PeriodicTask
 

@@ -18,8 +18,24 @@ class Command(BaseCommand):
             help="Only leads edited, or with activity, since this ISO date or datetime.",
         )
         parser.add_argument("--chunk-size", type=int, default=None)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Chunks rescored at once, each on its own database connection "
+            "(default: RESCORE_WORKERS; SQLite always uses one).",
+        )
 
-    def handle(self, *args, since: str | None, chunk_size: int | None, **options):
+    def handle(
+        self,
+        *args,
+        since: str | None,
+        chunk_size: int | None,
+        workers: int | None,
+        **options,
+    ):
+        if workers is not None and workers < 1:
+            raise CommandError("--workers takes a number from 1.")
         since_at = _parse_since(since) if since else None
         show_bar = self.stdout.isatty()
 
@@ -30,7 +46,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r[{bar}] {done:,}/{total:,}", ending="")
                 self.stdout.flush()
 
-        summary = leads_rescore(since=since_at, chunk_size=chunk_size, progress=progress)
+        summary = leads_rescore(
+            since=since_at, chunk_size=chunk_size, workers=workers, progress=progress
+        )
         if show_bar:
             self.stdout.write("")
         self.stdout.write(
