@@ -42,7 +42,8 @@ def fill(n: int) -> None:
             f"""
             INSERT INTO leads_lead (id, first_name, last_name, email, phone, company, title, industry,
                 employee_count, annual_revenue, lead_source, lead_status, score, grade, qualified,
-                assigned_to_id, assigned_at, converted, custom_fields, created_at, updated_at)
+                assigned_to_id, assigned_at, converted, do_not_email, custom_fields, created_at,
+                updated_at)
             SELECT gen_random_uuid(), 'First' || g, 'Last' || g, 'lead' || g || '@example' || (g %% 500) || '.com',
                 '', 'Company ' || (g %% 5000), (ARRAY['VP Sales','Engineer','Director','Analyst'])[1 + g %% 4],
                 (ARRAY['Technology','Finance','Retail'])[1 + g %% 3], (g %% 3000), (g %% 100) * 100000,
@@ -50,7 +51,7 @@ def fill(n: int) -> None:
                 (ARRAY['new','contacted','qualified','unqualified','converted'])[1 + g %% 5],
                 g %% 101, (ARRAY['F','D','C','B','A','A+'])[1 + (g %% 101) / 20], (g %% 5 = 2),
                 CASE WHEN g %% 10 = 0 THEN NULL ELSE ({rep_ids})[1 + g %% {REPS}] END,
-                now() - (g %% 90) * interval '1 day', (g %% 5 = 4), '{{}}',
+                now() - (g %% 90) * interval '1 day', (g %% 5 = 4), false, '{{}}',
                 now() - (g %% 120) * interval '1 day', now()
             FROM generate_series(1, %s) AS g
             """,
