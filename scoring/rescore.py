@@ -6,12 +6,13 @@ the ORM cannot update from a derived table. Score, grade and qualification come 
 same statement, and only rows whose values change are written.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from operator import add
+from uuid import UUID
 
 from django.db import connection, connections, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
@@ -23,6 +24,8 @@ from .engine import QUALIFIABLE_STATUSES, activity_filter
 from .rules import RuleSet
 
 CHUNK_SIZE = 50_000
+# A chunk is the leads with low < id <= high; None is an open end.
+Bounds = tuple[UUID | None, UUID | None]
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ def chunk_rescore(
         return cursor.rowcount
 
 
-def chunk_bounds(size: int):
+def chunk_bounds(size: int) -> Iterator[Bounds]:
     """Yield (low, high) id bounds of consecutive chunks of about `size` leads.
 
     Lead ids are time-ordered, so a chunk holds leads that arrived together and sit on
@@ -210,7 +213,7 @@ def leads_rescore_sql(
     scanned = leads.count()
     total = Lead.objects.count()
 
-    def rescore(bounds: tuple) -> int:
+    def rescore(bounds: Bounds) -> int:
         return chunk_rescore(rules, now=now, low=bounds[0], high=bounds[1], since=since)
 
     if connection.in_atomic_block or connection.vendor == "sqlite":
@@ -227,13 +230,15 @@ def leads_rescore_sql(
     return RescoreSummary(scanned=scanned, changed=changed, qualified=qualified)
 
 
-def chunks_run(rescore: Callable[[tuple], int], chunks: Iterable[tuple], workers: int):
+def chunks_run(
+    rescore: Callable[[Bounds], int], chunks: Iterable[Bounds], workers: int
+) -> Iterator[int]:
     """Yield rescore(chunk) for each chunk, in order, running up to `workers` at once."""
     if workers <= 1:
         yield from map(rescore, chunks)
         return
 
-    def run(bounds: tuple) -> int:
+    def run(bounds: Bounds) -> int:
         try:
             return rescore(bounds)
         finally:
@@ -244,5 +249,6 @@ def chunks_run(rescore: Callable[[tuple], int], chunks: Iterable[tuple], workers
     try:
         yield from pool.map(run, chunks)
     finally:
-        # On a time limit or an error, chunks not yet started are dropped, not run.
+        # On a time limit or an error, chunks not yet started are dropped; those running finish
+        # and commit (each is a whole rescore of its leads), and a later run redoes nothing.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -99,6 +99,10 @@ STATEMENTS = {"postgresql": (POSTGRES, POSTGRES_DROP), "sqlite": (SQLITE, SQLITE
 
 
 def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        # Writers wait until the migration commits: a lead added or renamed between the copy
+        # and the triggers would otherwise never be found.
+        schema_editor.execute("LOCK TABLE leads_lead IN SHARE ROW EXCLUSIVE MODE", params=None)
     schema_editor.execute(
         f"INSERT INTO leads_leadsearch (lead_id, document) SELECT l.id, {document('l')} "
         "FROM leads_lead l",

@@ -20,20 +20,19 @@ def found(client, term):
 
 
 def test_a_renamed_lead_is_found_by_its_new_name_only(manager_client):
-    lead = LeadFactory(first_name="Jane", last_name="Doe", email="jd@acme.com", company="Acme")
+    lead = LeadFactory(first_name="Jane", last_name="Doe", email="jd@initech.com", company="Acme")
 
     response = manager_client.patch(
         f"{URL}{lead.pk}/",
-        {"first_name": "Janet", "company": "Globex"},
+        {"first_name": "Maria", "company": "Globex"},
         format="json",
     )
 
     assert response.status_code == 200, response.json()
-    assert found(manager_client, "janet globex") == {"jd@acme.com"}
-    assert found(manager_client, "acme doe") == {"jd@acme.com"}  # still in the email
-    assert found(manager_client, "jane acme corp") == set()
-    assert found(manager_client, "globex") == {"jd@acme.com"}
-    assert found(manager_client, "acme") == {"jd@acme.com"}
+    assert found(manager_client, "maria globex") == {"jd@initech.com"}
+    assert found(manager_client, "doe initech") == {"jd@initech.com"}
+    assert found(manager_client, "jane") == set()
+    assert found(manager_client, "acme") == set()
 
 
 def test_leads_written_in_bulk_and_by_queryset_update_are_found(manager_client):
