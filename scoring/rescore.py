@@ -224,8 +224,6 @@ def leads_rescore_sql(
         done = min(done + chunk_size, total)
         if progress:
             progress(done, total)
-    if progress and done < total:
-        progress(total, total)
     qualified = Lead.objects.filter(qualified_at=now).count()
     return RescoreSummary(scanned=scanned, changed=changed, qualified=qualified)
 
