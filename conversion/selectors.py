@@ -1,12 +1,37 @@
-"""Reads of customers, scoped to who may see them: managers all, reps what they own."""
+"""Reads of customers, scoped to who may see them: managers all, reps what is theirs."""
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.models import User
 
+from .models import Company, Contact, Deal
 
-def owned_by(model: type[Model], user: User) -> QuerySet:
-    records = model.objects.all()
+
+def contact_visible_to(user: User) -> QuerySet[Contact]:
+    return _owned(Contact.objects.all(), user)
+
+
+def deal_visible_to(user: User) -> QuerySet[Deal]:
+    return _owned(Deal.objects.all(), user)
+
+
+def company_visible_to(user: User) -> QuerySet[Company]:
+    """A rep sees the companies they own, and those holding a contact or deal of theirs.
+
+    Conversions reuse a company by name or domain, so a rep's contact and deal may point at
+    a company another rep created first; hiding it would leave them links they cannot open.
+    """
+    companies = Company.objects.all()
+    if not user.is_rep or user.is_manager:
+        return _owned(companies, user)
+    return companies.filter(
+        Q(owner=user)
+        | Exists(Contact.objects.filter(company=OuterRef("pk"), owner=user))
+        | Exists(Deal.objects.filter(company=OuterRef("pk"), owner=user))
+    )
+
+
+def _owned(records: QuerySet, user: User) -> QuerySet:
     if user.is_manager:
         return records
     if user.is_rep:

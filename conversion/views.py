@@ -1,11 +1,13 @@
 """Pages for conversion and for managers: convert a lead, a contact, the dashboard."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -20,8 +22,7 @@ from leads.selectors import lead_visible_to
 from .api.serializers import FORCE_REFUSED, ConvertSerializer
 from .charts import bar_rows
 from .metrics import funnel_leads, funnel_metrics
-from .models import Contact, Deal
-from .selectors import owned_by
+from .selectors import contact_visible_to, deal_visible_to
 from .services import ConversionRefused, lead_convert
 
 
@@ -64,7 +65,7 @@ def lead_convert_view(request, pk):
 @login_required
 def contact_detail(request, pk):
     contact = get_object_or_404(
-        owned_by(Contact, request.user).select_related("company", "owner"), pk=pk
+        contact_visible_to(request.user).select_related("company", "owner"), pk=pk
     )
     return render(
         request,
@@ -73,7 +74,7 @@ def contact_detail(request, pk):
             "contact": contact,
             # A contact with an email another rep's lead also had carries that rep's deals
             # too; each rep sees only their own.
-            "deals": owned_by(Deal, request.user)
+            "deals": deal_visible_to(request.user)
             .filter(contact=contact)
             .select_related("company")
             .order_by("-created_at"),
@@ -81,22 +82,32 @@ def contact_detail(request, pk):
     )
 
 
+# Dates a sales dashboard can mean; past them the arithmetic on the range would overflow.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 class RangeForm(forms.Form):
-    since = forms.DateField(required=False, label="From")
-    until = forms.DateField(required=False, label="To")
+    since = forms.DateField(required=False, label="From", validators=[MinValueValidator(FIRST_DAY)])
+    until = forms.DateField(required=False, label="To", validators=[MaxValueValidator(LAST_DAY)])
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The range must not end before it starts.")
+        return cleaned
 
 
 def _range(request) -> tuple:
+    """The dashboard's dates: the last 30 days unless the form asks for others."""
     form = RangeForm(request.GET)
     today = timezone.localdate()
     since, until = today - timedelta(days=29), today
     if form.is_valid():
         since = form.cleaned_data["since"] or since
         until = form.cleaned_data["until"] or until
-    start = timezone.make_aware(timezone.datetime.combine(since, timezone.datetime.min.time()))
-    end = timezone.make_aware(
-        timezone.datetime.combine(until + timedelta(days=1), timezone.datetime.min.time())
-    )
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
     return form, since, until, start, end
 
 
@@ -156,6 +167,10 @@ def dashboard(request):
             ),
             unit="h",
         ),
-        "export_query": f"created_after={start.isoformat()}&created_before={end.isoformat()}",
+        # The export lists the same leads as the counts above: captured in the range.
+        "export_query": urlencode(
+            {"created_after": start.isoformat(), "created_before": end.isoformat()}
+        ),
     }
-    return render(request, "conversion/dashboard.html", context)
+    status = 200 if form.is_valid() else 400
+    return render(request, "conversion/dashboard.html", context, status=status)

@@ -53,7 +53,24 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-class LeadFilter(django_filters.FilterSet):
+class BlankMeansAnyFilterSet(django_filters.FilterSet):
+    """A blank parameter is no filter: a form left on "Any" still sends `grade=`, and a
+    page, an export and the API must all read that as "any grade", not as an error."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for key in list(data):
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                kept = [v for v in values if not (isinstance(v, str) and not v.strip())]
+                if not kept:
+                    del data[key]
+                elif hasattr(data, "setlist"):
+                    data.setlist(key, kept)
+        super().__init__(data, *args, **kwargs)
+
+
+class LeadFilter(BlankMeansAnyFilterSet):
     # distinct=False: one lead has one status, and DISTINCT would sort whole rows.
     lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
     grade = django_filters.CharFilter()
@@ -92,7 +109,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.order_by(*(queryset.query.order_by or ["-created_at"]), "-pk")
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(BlankMeansAnyFilterSet):
     lead = django_filters.UUIDFilter(field_name="lead_id")
     owner = IdFilter(field_name="owner_id")
     open = StrictBooleanFilter(field_name="completed_at", lookup_expr="isnull", label="Open")

@@ -37,7 +37,10 @@ class BantForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    # Blank is a choice: a manager takes a lead back from a rep who left or is away.
     user = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),
+        required=False,
+        empty_label="Unassigned",
         label="Assign to",
     )

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from leads.selectors import lead_visible_to
 
 from ..models import Company, Contact, Deal
-from ..selectors import owned_by
+from ..selectors import company_visible_to, contact_visible_to, deal_visible_to
 from ..services import ConversionRefused, lead_convert
 from .serializers import (
     FORCE_REFUSED,
@@ -58,27 +58,34 @@ class LeadConvertApi(APIView):
         )
 
 
-class OwnedViewSet(viewsets.ReadOnlyModelViewSet):
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     model: type = Company
     # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
     lookup_value_regex = "[^/]+"
 
+    @staticmethod
+    def visible_to(user):
+        raise NotImplementedError
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        return owned_by(self.model, self.request.user).order_by("-created_at", "pk")
+        return self.visible_to(self.request.user).order_by("-created_at", "pk")
 
 
-class CompanyViewSet(OwnedViewSet):
+class CompanyViewSet(CustomerViewSet):
     model = Company
     serializer_class = CompanySerializer
+    visible_to = staticmethod(company_visible_to)
 
 
-class ContactViewSet(OwnedViewSet):
+class ContactViewSet(CustomerViewSet):
     model = Contact
     serializer_class = ContactSerializer
+    visible_to = staticmethod(contact_visible_to)
 
 
-class DealViewSet(OwnedViewSet):
+class DealViewSet(CustomerViewSet):
     model = Deal
     serializer_class = DealSerializer
+    visible_to = staticmethod(deal_visible_to)

@@ -30,6 +30,8 @@ from .ownership import (
     lead_response_record,
     task_complete,
     tasks_close_open,
+    tasks_follow_owner,
+    user_label,
 )
 from .qualification import DISCOVERY_CALL, Bant, LeadClosed, lead_mark_converted, lead_qualify
 from .timeline import (
@@ -64,6 +66,8 @@ __all__ = [
     "lead_response_record",
     "task_complete",
     "tasks_close_open",
+    "tasks_follow_owner",
+    "user_label",
     "LeadNotFound",
     "LeadUpdateError",
     "email_normalize",

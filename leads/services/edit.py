@@ -12,10 +12,10 @@ from .capture import CAPTURE_FIELDS, email_normalize, json_safe
 from .effects import lead_changed
 from .ownership import lead_assign, lead_response_record
 
-EDITABLE_FIELDS = frozenset(
-    {*CAPTURE_FIELDS, "email", "lead_source", "lead_status", "custom_fields"}
-)
-MANAGER_FIELDS = frozenset({"assigned_to"})
+EDITABLE_FIELDS = frozenset({*CAPTURE_FIELDS, "lead_source", "lead_status", "custom_fields"})
+# The email is the lead's identity across the CRM; and were reps to change it, "another lead
+# has this email" would tell them which addresses other reps' leads hold.
+MANAGER_FIELDS = frozenset({"assigned_to", "email"})
 
 
 def lead_editable_fields(user: User) -> frozenset[str]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from crm.models import User
 from crm.notifications import notification_queue
+from crm.selectors import manager_list
 
 from ..models import ActivityType, FollowUpStep, Lead, LeadActivity, LeadStatus, Task
 from .nurture import nurture_leave
@@ -29,8 +30,9 @@ def lead_assign(
 ) -> Lead:
     """Give the lead to `to` (or to nobody), with its timeline entry, tasks and email.
 
-    Open tasks follow the lead to its new owner. A lead's first owner gets the follow-up
-    tasks of the schedule. The new owner is emailed once the assignment commits.
+    Open tasks follow the lead to its new owner, or to nobody when it is unassigned. A lead's
+    first owner gets the follow-up tasks of the schedule; a later one takes over the open
+    tasks instead. The new owner is emailed once the assignment commits.
     Callers hold the lead's row lock, or get it here.
     """
     now = now or timezone.now()
@@ -55,16 +57,17 @@ def lead_assign(
             created_by=by,
             created_at=now,
         )
+        tasks_follow_owner(lead=lead, to=to)
         if to is None:
             return lead
         nurture_leave(lead)  # sales has it now
-        if previous is None:
+        first_owner = not (
+            LeadActivity.objects.filter(lead=lead, type=ActivityType.ASSIGNED)
+            .exclude(pk=activity.pk)
+            .exists()
+        )
+        if first_owner:
             follow_ups_create(lead=lead, owner=to, now=now)
-        else:
-            # The previous owner's open tasks follow the lead; a manager's stay theirs.
-            Task.objects.filter(lead=lead, completed_at__isnull=True, owner=previous).update(
-                owner=to
-            )
         notification_queue(
             key=f"lead-assigned:{activity.pk}",
             recipient=to,
@@ -79,6 +82,20 @@ def lead_assign(
             },
         )
     return lead
+
+
+def tasks_follow_owner(*, lead: Lead, to: User | None) -> int:
+    """Hand the lead's open tasks to its new owner, or to nobody when it is unassigned.
+
+    A task stays only with a manager who took it on: managers see every lead, so it stays
+    within their reach. Anyone else's would be left on a lead they can no longer open.
+    """
+    return (
+        Task.objects.filter(lead=lead, completed_at__isnull=True)
+        .exclude(owner__in=manager_list())
+        .exclude(owner=to)
+        .update(owner=to)
+    )
 
 
 def follow_ups_create(*, lead: Lead, owner: User, now: datetime) -> list[Task]:

@@ -12,16 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import LeadFilter
 from ..forms import ActivityLogForm, AssignForm, BantForm, StatusForm
 from ..models import Lead, LeadStatus, Task
-from ..selectors import lead_activity_list, lead_visible_to, task_visible_to
+from ..selectors import (
+    grade_list,
+    lead_activity_list,
+    lead_visible_to,
+    task_open_list,
+    task_visible_to,
+)
+from ..selectors import lead_queue as lead_queue_list
 from ..services import (
     Bant,
     LeadClosed,
@@ -31,11 +37,11 @@ from ..services import (
     lead_qualify,
     lead_update,
     task_complete,
+    user_label,
 )
 
 PAGE_SIZE = 25
 TIMELINE_ROWS = 50
-CLOSED = (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
 
 
 def sales_user_required(view):
@@ -50,21 +56,9 @@ def sales_user_required(view):
     return wrapped
 
 
-def queue_leads(request):
-    """The user's leads through the page's filters: reps see their open leads, hottest first."""
-    leads = lead_visible_to(request.user)
-    if request.user.is_rep and not request.GET.get("lead_status"):
-        leads = leads.exclude(lead_status__in=CLOSED)
-    filterset = LeadFilter(request.GET, queryset=leads)
-    rows = filterset.qs.select_related("assigned_to")
-    if not request.GET.get("ordering"):
-        rows = rows.order_by("-score", "created_at", "pk")
-    return filterset, rows
-
-
 @sales_user_required
 def lead_queue(request):
-    filterset, rows = queue_leads(request)
+    filterset, rows = lead_queue_list(user=request.user, params=request.GET)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     # Overdue follow-ups of this page's leads only: one indexed query, not a subquery per row.
     overdue = set(
@@ -86,8 +80,10 @@ def lead_queue(request):
             "overdue": overdue,
             "query": query.urlencode(),
             "statuses": LeadStatus.choices,
+            "grades": grade_list(),
             "assign_form": AssignForm() if request.user.is_manager else None,
         },
+        status=200 if filterset.is_valid() else 400,
     )
 
 
@@ -102,16 +98,35 @@ EXPORT_COLUMNS = [
     "qualified", "assigned_to__username", "created_at",
 ]  # fmt: skip
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: a leading quote keeps a formula from running."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 @sales_user_required
 def lead_export(request):
-    """The filtered list as CSV, streamed: the same filters as the page, any number of rows."""
+    """The filtered list as CSV, streamed: the rows of every page of the list, any number.
+
+    A filter it cannot honour answers 400 saying why: an empty file would pass for "no leads".
+    """
     # A file of leads leaves the CRM with whoever downloads it: that is the managers' call.
     if not request.user.is_manager:
         raise PermissionDenied("Only managers export leads.")
-    filterset, rows = queue_leads(request)
+    filterset, rows = lead_queue_list(user=request.user, params=request.GET)
     if not filterset.is_valid():
-        rows = rows.none()
+        problems = "\n".join(
+            f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"No export: these filters are not valid.\n{problems}\n",
+            content_type="text/plain; charset=utf-8",
+        )
     writer = csv.writer(Echo())
     values = rows.values_list(*EXPORT_COLUMNS).iterator(chunk_size=2000)
     header = [name.replace("assigned_to__username", "owner") for name in EXPORT_COLUMNS]
@@ -123,7 +138,7 @@ def lead_export(request):
 def _csv_rows(writer, header, values):
     yield writer.writerow(header)
     for row in values:
-        yield writer.writerow(row)
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
 def lead_for(request, pk) -> Lead:
@@ -208,8 +223,11 @@ def lead_assign_view(request, pk):
     lead = lead_for(request, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
-        lead_assign(lead=lead, to=form.cleaned_data["user"], by=request.user)
-        messages.success(request, f"Assigned to {form.cleaned_data['user']}.")
+        to = form.cleaned_data["user"]
+        lead_assign(lead=lead, to=to, by=request.user)
+        messages.success(request, f"Assigned to {user_label(to)}." if to else "Unassigned.")
+    else:
+        messages.error(request, f"Not reassigned: {' '.join(form.errors['user'])}")
     if request.POST.get("next") == "queue":
         return HttpResponseRedirect(reverse("queue"), status=303)
     return back_to(lead)
@@ -233,7 +251,7 @@ def task_list(request):
     """My tasks: overdue, due today, upcoming; the first of each, and how many there are."""
     now = timezone.localtime()
     end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    mine = Task.objects.filter(owner=request.user, completed_at__isnull=True)
+    mine = task_open_list(user=request.user)
     windows = [
         ("Overdue", {"due_at__lt": now}),
         ("Due today", {"due_at__gte": now, "due_at__lt": end_of_today}),

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.models import Lead, LeadActivity
 
-from ..factories import LeadActivityFactory, LeadFactory, ManagerFactory, UserFactory
+from ..factories import LeadActivityFactory, LeadFactory, ManagerFactory, TaskFactory, UserFactory
 
 URL = "/api/v1/leads/"
 
@@ -298,11 +298,28 @@ def test_manager_cannot_assign_to_someone_who_is_not_an_active_sales_user(manage
     assert not LeadActivity.objects.exists()
 
 
-def test_patch_to_an_email_another_lead_has_answers_400(rep_client, rep):
+def test_a_rep_cannot_change_a_leads_email(rep_client, rep):
+    # Were it allowed, "another lead has this email" would tell a rep which addresses other
+    # reps' leads hold.
     LeadFactory(email="taken@example.com")
     lead = LeadFactory(assigned_to=rep, email="mine@example.com")
 
-    response = rep_client.patch(detail_url(lead), {"email": " Taken@Example.COM "}, format="json")
+    for email in ["taken@example.com", "free@example.com"]:
+        response = rep_client.patch(detail_url(lead), {"email": email}, format="json")
+
+        assert response.status_code == 400
+        assert response.json() == {"email": ["You cannot change this field."]}
+    assert Lead.objects.get(pk=lead.pk).email == "mine@example.com"
+    assert not LeadActivity.objects.exists()
+
+
+def test_patch_to_an_email_another_lead_has_answers_400(manager_client, rep):
+    LeadFactory(email="taken@example.com")
+    lead = LeadFactory(assigned_to=rep, email="mine@example.com")
+
+    response = manager_client.patch(
+        detail_url(lead), {"email": " Taken@Example.COM "}, format="json"
+    )
 
     assert response.status_code == 400
     assert "email" in response.json()
@@ -310,19 +327,19 @@ def test_patch_to_an_email_another_lead_has_answers_400(rep_client, rep):
     assert not LeadActivity.objects.exists()
 
 
-def test_patch_keeping_the_leads_own_email_is_accepted(rep_client, rep):
+def test_patch_keeping_the_leads_own_email_is_accepted(manager_client, rep):
     lead = LeadFactory(assigned_to=rep, email="mine@example.com")
 
-    response = rep_client.patch(detail_url(lead), {"email": "MINE@example.com"}, format="json")
+    response = manager_client.patch(detail_url(lead), {"email": "MINE@example.com"}, format="json")
 
     assert response.status_code == 200
     assert response.json()["email"] == "mine@example.com"
 
 
-def test_patched_email_is_stored_trimmed_and_lower_cased(rep_client, rep):
+def test_patched_email_is_stored_trimmed_and_lower_cased(manager_client, rep):
     lead = LeadFactory(assigned_to=rep, email="old@example.com")
 
-    response = rep_client.patch(
+    response = manager_client.patch(
         detail_url(lead), {"email": "  Jane.NEW@Example.COM  "}, format="json"
     )
 
@@ -337,7 +354,6 @@ def test_patched_email_is_stored_trimmed_and_lower_cased(rep_client, rep):
     ("payload", "field"),
     [
         ({"lead_status": "bogus"}, "lead_status"),
-        ({"email": "not-an-email"}, "email"),
         ({"employee_count": -1}, "employee_count"),
         ({"custom_fields": ["a"]}, "custom_fields"),
     ],
@@ -859,3 +875,53 @@ def test_patch_with_a_body_that_is_not_an_object_answers_400(rep_client, rep, bo
 
 def test_activities_of_a_malformed_id_answer_404(manager_client):
     assert manager_client.get("/api/v1/leads/not-a-uuid/activities/").status_code == 404
+
+
+def test_a_manager_patching_an_invalid_email_gets_400(manager_client, rep):
+    lead = LeadFactory(assigned_to=rep, email="mine@example.com")
+
+    response = manager_client.patch(detail_url(lead), {"email": "not-an-email"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lead_status": "", "grade": "", "lead_source": "", "search": ""},
+        {"assigned_to": "", "unassigned": "", "qualified": "", "converted": " "},
+        {"score_min": "", "score_max": "", "created_after": "", "created_before": ""},
+        {"ordering": ""},
+    ],
+)
+def test_blank_filters_mean_no_filter(manager_client, rep, query):
+    LeadFactory(assigned_to=rep)
+    LeadFactory()
+
+    response = manager_client.get(URL, query)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["count"] == 2
+
+
+def test_a_blank_status_beside_a_real_one_filters_by_the_real_one(manager_client):
+    LeadFactory(lead_status="new")
+    LeadFactory(lead_status="contacted")
+
+    response = manager_client.get(f"{URL}?lead_status=&lead_status=contacted")
+
+    assert response.status_code == 200, response.json()
+    assert [row["lead_status"] for row in response.json()["results"]] == ["contacted"]
+
+
+def test_blank_task_filters_mean_no_filter(rep_client, rep):
+    lead = LeadFactory(assigned_to=rep)
+    TaskFactory(lead=lead, owner=rep)
+
+    response = rep_client.get(
+        "/api/v1/tasks/", {"lead": "", "owner": "", "open": "", "due_before": ""}
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["count"] == 1

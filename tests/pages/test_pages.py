@@ -1,5 +1,7 @@
 """The reps' and managers' pages: access, actions, and a fixed number of queries."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -197,3 +199,52 @@ def test_the_convert_form_refuses_bad_values_without_converting(rep_page, rep, b
     assert "Not converted." in response.content.decode()
     lead.refresh_from_db()
     assert not lead.converted
+
+
+def test_a_manager_opens_an_unassigned_lead(manager_page):
+    lead = LeadFactory()
+
+    response = manager_page.get(f"/leads/{lead.pk}/")
+
+    assert response.status_code == 200
+    assert "<dt>Owner</dt><dd>Unassigned</dd>" in response.content.decode()
+
+
+def test_a_contact_without_an_owner_opens(manager_page):
+    contact = Contact.objects.create(email="nobody@example.com")
+
+    response = manager_page.get(f"/contacts/{contact.pk}/")
+
+    assert response.status_code == 200
+
+
+def test_a_message_shows_once_without_javascript(rep_page, rep):
+    lead = owned(rep)[0]
+
+    response = rep_page.post(f"/leads/{lead.pk}/log/", {"type": "call"}, follow=True)
+
+    assert response.content.decode().count("Logged.") == 1
+
+
+def test_every_label_on_the_lead_page_names_a_control_on_it(manager_page, rep):
+    lead = owned(rep)[0]
+
+    html = manager_page.get(f"/leads/{lead.pk}/").content.decode()
+
+    for target in re.findall(r'<label for="([^"]+)"', html):
+        assert f'id="{target}"' in html, target
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01"},
+        {"since": "2026-03-01", "until": "2026-02-01"},
+    ],
+)
+def test_a_dashboard_range_it_cannot_show_answers_400(manager_page, query):
+    response = manager_page.get("/dashboard/", query)
+
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
