@@ -63,6 +63,34 @@ def test_add_user_refuses_a_bad_role_or_email():
     assert not User.objects.filter(username="ann").exists()
 
 
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("short1!", "too short"),
+        ("password123", "too common"),
+        ("4815162342", "entirely numeric"),
+        ("ann-crm.test", "too similar"),
+    ],
+)
+def test_add_user_refuses_a_weak_password(password, why):
+    with pytest.raises(CommandError, match=why):
+        call_command(
+            "add_user", "ann", "--role", "rep", "--email", "ann@crm.test", "--password", password
+        )
+
+    assert not User.objects.filter(username="ann").exists()
+
+
+def test_add_user_refuses_a_weak_password_for_an_existing_user_and_keeps_the_old_one():
+    run("add_user", "ann", "--role", "rep", "--password", "s3cret-pass!")
+
+    with pytest.raises(CommandError, match="too short"):
+        call_command("add_user", "ann", "--role", "manager", "--password", "abc")
+
+    ann = User.objects.get(username="ann")
+    assert ann.role == Role.REP and ann.check_password("s3cret-pass!")
+
+
 def test_drf_create_token_works_for_a_rep():
     run("add_user", "ann", "--role", "rep")
     token = run("drf_create_token", "ann").split()[2]

@@ -1,8 +1,9 @@
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from crm.models import Role
+from crm.models import Role, User
 from crm.services import user_upsert
 
 
@@ -21,6 +22,16 @@ class Command(BaseCommand):
                 validate_email(email)
             except ValidationError as exc:
                 raise CommandError(f"Invalid email: {email}") from exc
+        if password:
+            # The settings' validators, as the admin and changepassword apply them; checked
+            # against the user as they will be, so a password like the username is refused.
+            user = User.objects.filter(username=username).first() or User(username=username)
+            if email:
+                user.email = email
+            try:
+                validate_password(password, user=user)
+            except ValidationError as exc:
+                raise CommandError(f"Password refused: {' '.join(exc.messages)}") from exc
         user, created = user_upsert(
             username=username, role=Role(role), email=email, password=password
         )
