@@ -188,6 +188,14 @@ class CaptureInputSerializer(serializers.Serializer):
 CAPTURE_KEYS = frozenset(CaptureInputSerializer._declared_fields)
 
 
+class CaptureOutputSerializer(serializers.Serializer):
+    """The whole answer to a capture or an event. A capture key sits in marketing sites'
+    pages, where anyone can read it: it must learn nothing about a lead it did not send."""
+
+    id = serializers.UUIDField(help_text="The lead's id.")
+    created = serializers.BooleanField(help_text="Whether this request created the lead.")
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

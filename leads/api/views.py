@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 
 from crm.permissions import IsManager
 
-from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
+from ..capture import (
+    CaptureInputSerializer,
+    CaptureOutputSerializer,
+    capture_kwargs,
+    capture_payload,
+)
 from ..filters import LeadFilter, TaskFilter
 from ..models import Lead, Task
 from ..selectors import lead_activity_list, lead_visible_to, task_visible_to
@@ -45,7 +50,11 @@ from .serializers import (
 
 
 class LeadCaptureApi(APIView):
-    """Marketing sites and integrations post leads here, as JSON or form-encoded."""
+    """Marketing sites and integrations post leads here, as JSON or form-encoded.
+
+    The answer is the lead's id and whether it is new, nothing more, since a capture key is
+    no secret; a known lead only has its empty fields filled in.
+    """
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
@@ -57,8 +66,12 @@ class LeadCaptureApi(APIView):
         request=CaptureInputSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
-            201: OpenApiResponse(LeadSerializer, description="A new lead."),
-            200: OpenApiResponse(LeadSerializer, description="The lead with this email, updated."),
+            201: OpenApiResponse(CaptureOutputSerializer, description="A new lead."),
+            200: OpenApiResponse(
+                CaptureOutputSerializer,
+                description="A lead had this email: its empty fields were filled in, and "
+                "values that differ from its own were kept on the capture, not applied.",
+            ),
             400: OpenApiResponse(description="Per-field errors; nothing was saved."),
             401: OpenApiResponse(description="Missing, unknown or revoked capture key."),
             413: OpenApiResponse(description="Body over 1 MiB."),
@@ -79,7 +92,7 @@ class LeadCaptureApi(APIView):
             extra=extra,
         )
         return Response(
-            LeadSerializer(result.lead).data,
+            CaptureOutputSerializer({"id": result.lead.pk, "created": result.created}).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -202,7 +215,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class EventCaptureApi(APIView):
-    """Marketing tools report what a known lead did (opened, clicked, viewed), by email."""
+    """Marketing tools report what a known lead did (opened, clicked, viewed), by email.
+
+    The answer has the capture API's shape, the lead's id and `created: false`, so a capture
+    key learns nothing about the lead here either.
+    """
 
     authentication_classes = [CaptureKeyAuthentication]
     permission_classes = [HasCaptureKey]
@@ -213,7 +230,11 @@ class EventCaptureApi(APIView):
         request=EventInputSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
-            201: LeadActivitySerializer,
+            201: OpenApiResponse(
+                CaptureOutputSerializer,
+                description="The event was recorded on the lead with this email; `created` is "
+                "always false, since an event never creates a lead.",
+            ),
             400: OpenApiResponse(description="Per-field errors, e.g. an unknown type."),
             404: OpenApiResponse(description="No lead has this email; nothing was stored."),
             **IDEMPOTENCY_RESPONSES,
@@ -232,4 +253,7 @@ class EventCaptureApi(APIView):
             )
         except LeadNotFound as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(LeadActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CaptureOutputSerializer({"id": activity.lead_id, "created": False}).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -53,12 +53,14 @@ def lead_capture(
     received_via: str = "",
     extra: dict[str, Any] | None = None,
 ) -> CaptureResult:
-    """Create the lead for this email, or update the one that has it.
+    """Create the lead for this email, or fill in the one that has it.
 
-    Submitted non-empty values overwrite; absent or empty ones never erase; custom_fields
-    merge key by key. `source` is the lead source as submitted (it overwrites);
-    `default_source` names a new lead's source when none was submitted. Every call appends
-    a capture activity holding what was sent.
+    Whoever posts a capture is an outsider (a visitor, a marketing site), so a known lead
+    only gains: submitted values fill its empty fields, new custom-field keys are added, and
+    nothing it has is replaced or erased, its lead source included. `source` is the lead
+    source as submitted; `default_source` names a new lead's source when none was submitted.
+    Every call appends a capture activity holding what was sent, with the values that differ
+    from the lead's listed as not applied, for the rep to judge.
     Race-free: the unique index on the normalized email decides who inserts, and the loser
     of a concurrent insert updates the winner's row under a row lock.
     """
@@ -73,6 +75,7 @@ def lead_capture(
     with transaction.atomic():
         lead = Lead.objects.select_for_update().filter(email=email).first()
         created = False
+        not_applied: dict[str, Any] = {}
         if lead is None:
             try:
                 # A savepoint, so a lost insert race leaves the outer transaction usable.
@@ -94,14 +97,14 @@ def lead_capture(
                 if lead is None:
                     raise
         if not created:
-            _lead_merge(
+            not_applied = _lead_merge(
                 lead, channel=channel, source=source, values=values, custom_fields=custom_fields
             )
 
         LeadActivity.objects.create(
             lead=lead,
             type=CAPTURE_ACTIVITY[channel],
-            description=message,
+            description=_described(message, not_applied),
             metadata=json_safe(
                 {
                     "channel": channel.value,
@@ -111,6 +114,7 @@ def lead_capture(
                     "submitted": {**values, "custom_fields": custom_fields}
                     if custom_fields
                     else values,
+                    **({"not_applied": not_applied} if not_applied else {}),
                     **({"chat_transcript": chat_transcript} if chat_transcript else {}),
                     **({"extra": extra} if extra else {}),
                 }
@@ -127,28 +131,63 @@ def _lead_merge(
     source: str,
     values: dict[str, Any],
     custom_fields: dict[str, Any],
-) -> None:
-    changed = [name for name, value in values.items() if getattr(lead, name) != value]
-    for name in changed:
-        setattr(lead, name, values[name])
+) -> dict[str, Any]:
+    """Fill the lead's empty fields; return the submitted values that differ from its own.
+
+    A rep may have corrected a phone or learned a title since; a form anyone can post must
+    not undo that, nor let a stranger rewrite a lead by knowing its email.
+    """
+    changed: list[str] = []
+    not_applied: dict[str, Any] = {}
+    for name, value in values.items():
+        current = getattr(lead, name)
+        if current in (None, ""):
+            setattr(lead, name, value)
+            changed.append(name)
+        elif current != value:
+            not_applied[name] = value
     if source and source != lead.lead_source:
-        lead.lead_source = source
-        changed.append("lead_source")
+        if lead.lead_source:
+            not_applied["source"] = source
+        else:
+            lead.lead_source = source
+            changed.append("lead_source")
     if custom_fields:
-        merged = {**(lead.custom_fields or {}), **custom_fields}
-        if merged != lead.custom_fields:
-            lead.custom_fields = merged
+        current_fields = lead.custom_fields or {}
+        added = {k: v for k, v in custom_fields.items() if k not in current_fields}
+        differing = {
+            k: v for k, v in custom_fields.items() if k in current_fields and current_fields[k] != v
+        }
+        if added:
+            lead.custom_fields = {**current_fields, **added}
             changed.append("custom_fields")
+        if differing:
+            not_applied["custom_fields"] = differing
     # A chat is an outreach: it moves a new lead on, and never moves any other back.
     if channel == Channel.CHAT and lead.lead_status == LeadStatus.NEW:
         lead.lead_status = LeadStatus.CONTACTED
         changed.append("lead_status")
     if changed:
         lead.save(update_fields=[*changed, "updated_at"])
+    return not_applied
 
 
-# Fields a PATCH may change; score, grade, qualification and conversion belong to their
-# own workflows, and only managers hand leads out.
+def _described(message: str, not_applied: dict[str, Any]) -> str:
+    """The visitor's message, then what they sent that the lead keeps otherwise: the timeline
+    shows descriptions, so this is where a rep sees it."""
+    if not not_applied:
+        return message
+    shown = [
+        (Lead._meta.get_field("lead_source" if name == "source" else name).verbose_name, value)
+        for name, value in not_applied.items()
+        if name != "custom_fields"
+    ]
+    shown += list(not_applied.get("custom_fields", {}).items())
+    listed = "; ".join(f"{name}: {json_safe(value)}" for name, value in shown)
+    note = f"Not applied, the lead has other values: {listed}"
+    return f"{message}\n\n{note}" if message else note
+
+
 def json_safe(value: Any) -> Any:
     """Decimals and model instances as plain JSON values, for activity metadata."""
     if isinstance(value, dict):

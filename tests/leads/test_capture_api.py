@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from leads.models import Lead, LeadActivity, LeadStatus
 from leads.services import lead_capture
+from tests.factories import LeadFactory
 
 URL = "/api/v1/capture/"
 
@@ -32,23 +33,9 @@ def test_api_capture_creates_lead_with_defaults(capture_client):
     )
 
     assert response.status_code == 201
-    body = response.json()
-    assert body["email"] == "jane@acme.com"
-    assert body["lead_source"] == "api"
-    assert body["lead_status"] == "new"
-    assert body["assigned_to"] is None
-    for field in (
-        "id",
-        "score",
-        "grade",
-        "qualified",
-        "converted",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    ):
-        assert field in body
     lead = Lead.objects.get(email="jane@acme.com")
+    assert response.json() == {"id": str(lead.pk), "created": True}
+    assert (lead.lead_source, lead.lead_status, lead.assigned_to) == ("api", "new", None)
     assert lead.employee_count == 250
     assert lead.annual_revenue == Decimal("2500000.00")
     activity = lead.activities.get()
@@ -57,12 +44,49 @@ def test_api_capture_creates_lead_with_defaults(capture_client):
     assert activity.metadata["received_via"] == "capture key: www.example.com"
 
 
+def test_capture_of_a_known_lead_reveals_nothing_about_it(capture_client, rep):
+    # A capture key sits in a marketing site's pages: whoever holds it may try any email.
+    lead = LeadFactory(
+        email="pat@acme.example",
+        phone="+1 555 0100",
+        assigned_to=rep,
+        lead_status=LeadStatus.CONTACTED,
+        score=85,
+        custom_fields={"bant": {"notes": "CFO signs off in March, budget 80k"}},
+    )
+
+    response = post(capture_client, {"email": "Pat@Acme.example", "first_name": "Pat"})
+
+    assert response.status_code == 200
+    assert response.json() == {"id": str(lead.pk), "created": False}
+    assert b"CFO" not in response.content and b"555" not in response.content
+
+
+def test_an_event_answers_with_the_lead_id_only(capture_client, rep):
+    lead = LeadFactory(
+        email="pat@acme.example",
+        assigned_to=rep,
+        score=85,
+        custom_fields={"bant": {"notes": "CFO signs off in March"}},
+    )
+
+    response = capture_client.post(
+        "/api/v1/events/",
+        {"email": "pat@acme.example", "type": "email_opened", "description": "Spring promo"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json() == {"id": str(lead.pk), "created": False}
+    assert lead.activities.get(type="email_opened").description == "Spring promo"
+
+
 def test_form_channel_records_form_submitted(capture_client):
     response = post(capture_client, {"email": "f@x.com", "channel": "form"})
 
     assert response.status_code == 201
-    assert response.json()["lead_source"] == "website_form"
-    assert response.json()["lead_status"] == "new"
+    assert Lead.objects.get().lead_source == "website_form"
+    assert Lead.objects.get().lead_status == "new"
     assert LeadActivity.objects.get().type == "form_submitted"
 
 
@@ -73,17 +97,17 @@ def test_chat_channel_starts_contacted_and_keeps_transcript(capture_client):
     )
 
     assert response.status_code == 201
-    assert response.json()["lead_source"] == "live_chat"
-    assert response.json()["lead_status"] == "contacted"
+    assert Lead.objects.get().lead_source == "live_chat"
+    assert Lead.objects.get().lead_status == "contacted"
     activity = LeadActivity.objects.get()
     assert activity.type == "chat_started"
     assert activity.metadata["chat_transcript"] == "Visitor: hi\nAgent: hello"
 
 
 def test_explicit_source_wins_over_channel_default(capture_client):
-    response = post(capture_client, {"email": "w@x.com", "source": "webinar"})
+    post(capture_client, {"email": "w@x.com", "source": "webinar"})
 
-    assert response.json()["lead_source"] == "webinar"
+    assert Lead.objects.get().lead_source == "webinar"
 
 
 def test_form_encoded_body_is_accepted(capture_client):
@@ -113,7 +137,7 @@ def test_dedupe_ignores_case_and_whitespace(capture_client):
     assert lead.activities.count() == 2
 
 
-def test_update_overwrites_submitted_values_and_never_erases(capture_client):
+def test_a_known_lead_gets_empty_fields_filled_and_keeps_what_it_has(capture_client):
     post(
         capture_client,
         {
@@ -121,6 +145,7 @@ def test_update_overwrites_submitted_values_and_never_erases(capture_client):
             "first_name": "Ann",
             "company": "Old Co",
             "phone": "123",
+            "source": "webinar",
             "custom_fields": {"plan": "free", "utm": "google"},
         },
     )
@@ -131,16 +156,64 @@ def test_update_overwrites_submitted_values_and_never_erases(capture_client):
             "first_name": "",
             "company": "New Co",
             "phone": None,
-            "custom_fields": {"plan": "pro"},
+            "title": "CTO",
+            "source": "ads",
+            "custom_fields": {"plan": "pro", "seats": 5},
         },
     )
 
     assert response.status_code == 200
     lead = Lead.objects.get()
-    assert lead.first_name == "Ann"
-    assert lead.company == "New Co"
-    assert lead.phone == "123"
-    assert lead.custom_fields == {"plan": "pro", "utm": "google"}
+    assert (lead.first_name, lead.company, lead.phone, lead.title) == (
+        "Ann",
+        "Old Co",
+        "123",
+        "CTO",
+    )
+    assert lead.lead_source == "webinar"
+    assert lead.custom_fields == {"plan": "free", "utm": "google", "seats": 5}
+    # What differed is kept on the capture, for the rep to judge.
+    activity = lead.activities.order_by("created_at").last()
+    assert activity.metadata["not_applied"] == {
+        "company": "New Co",
+        "source": "ads",
+        "custom_fields": {"plan": "pro"},
+    }
+    assert activity.metadata["submitted"]["title"] == "CTO"
+
+
+def test_public_posts_never_overwrite_a_worked_lead(capture_client, rep):
+    lead = LeadFactory(
+        email="pat@acme.example",
+        phone="+1 555 0100",
+        title="VP Sales",
+        employee_count=250,
+        annual_revenue=Decimal("5000000.00"),
+        lead_source="trade_show",
+        assigned_to=rep,
+    )
+
+    response = post(
+        capture_client,
+        {
+            "email": "pat@acme.example",
+            "phone": "+1 555 9999",
+            "title": "Intern",
+            "employee_count": 1,
+            "annual_revenue": "1.00",
+            "source": "spam",
+        },
+    )
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert (lead.phone, lead.title, lead.employee_count, lead.annual_revenue) == (
+        "+1 555 0100",
+        "VP Sales",
+        250,
+        Decimal("5000000.00"),
+    )
+    assert lead.lead_source == "trade_show"
 
 
 def test_chat_on_a_known_lead_moves_new_to_contacted_but_not_back(capture_client):

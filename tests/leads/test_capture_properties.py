@@ -151,7 +151,9 @@ def assert_answered_well(response, before: tuple[int, int]) -> None:
     assert response.status_code < 500, response.content
     body = response.json()
     if response.status_code in (200, 201):
-        assert Lead.objects.filter(email=body["email"]).exists()
+        # The id and whether it is new, and nothing else about the lead.
+        assert body == {"id": body["id"], "created": response.status_code == 201}, body
+        assert Lead.objects.filter(pk=body["id"]).exists()
         return
     assert 400 <= response.status_code < 500, response.status_code
     # Errors per field (or `detail`, `non_field_errors`): an object, never a bare string.

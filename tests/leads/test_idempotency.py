@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import leads.api.views
 from leads.models import CaptureKey, IdempotencyKey, Lead, LeadActivity
 from leads.services import lead_capture
 from leads.tasks import idempotency_keys_purge_task
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -202,10 +204,10 @@ def test_an_expired_key_may_be_used_again(capture_client):
     post(capture_client, CAPTURE, BODY)
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
 
-    response = post(capture_client, CAPTURE, {**BODY, "first_name": "Janet"})
+    response = post(capture_client, CAPTURE, {**BODY, "title": "CTO"})
 
     assert response.status_code == 200
-    assert Lead.objects.get().first_name == "Janet"
+    assert Lead.objects.get().title == "CTO"
 
 
 @pytest.mark.parametrize(
@@ -283,3 +285,52 @@ def test_a_crash_after_the_capture_leaves_neither_the_capture_nor_a_stuck_key(
     assert retried.status_code == 201
     assert Lead.objects.count() == 1
     assert LeadActivity.objects.filter(type="captured").count() == 1
+
+
+def test_a_replay_reveals_nothing_about_a_known_lead(capture_client, rep):
+    lead = LeadFactory(
+        email="jane@acme.com", assigned_to=rep, custom_fields={"bant": {"notes": "CFO signs"}}
+    )
+
+    first = post(capture_client, CAPTURE, BODY)
+    again = post(capture_client, CAPTURE, BODY)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() == {"id": str(lead.pk), "created": False}
+    assert "CFO" not in IdempotencyKey.objects.get().response_body
+
+
+def test_the_migration_cuts_stored_responses_to_id_and_created():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("leads.migrations.0017_idempotency_responses_trimmed")
+    capture_key = CaptureKey.objects.create_key(name="www.example.com")[0]
+    lead = lead_capture(email="jane@acme.com").lead
+    activity = LeadActivity.objects.create(lead=lead, type="page_viewed")
+    # Responses stored before the APIs answered with the id alone.
+    stored = {
+        "new": (201, {"id": str(lead.pk), "email": lead.email, "custom_fields": {"x": 1}}),
+        "known": (200, {"id": str(lead.pk), "email": lead.email, "assigned_to": 7}),
+        "event": (201, {"id": str(activity.pk), "type": "page_viewed", "metadata": {}}),
+        "refused": (400, {"email": ["Enter a valid email address."]}),
+    }
+    for key, (status_code, body) in stored.items():
+        IdempotencyKey.objects.create(
+            capture_key=capture_key,
+            key=key,
+            fingerprint="f",
+            status_code=status_code,
+            response_body=json.dumps(body),
+        )
+
+    migration.responses_trim(apps, None)
+
+    bodies = {row.key: json.loads(row.response_body) for row in IdempotencyKey.objects.all()}
+    assert bodies == {
+        "new": {"id": str(lead.pk), "created": True},
+        "known": {"id": str(lead.pk), "created": False},
+        "event": {"id": str(lead.pk), "created": False},
+        "refused": {"email": ["Enter a valid email address."]},
+    }

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
 from leads.models import Lead, LeadActivity
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +144,58 @@ def test_back_link_only_when_the_form_page_is_known(browser, capture_form):
         headers={"Origin": ORIGIN, "Referer": f"{ORIGIN}/"},
     )
     assert b"Back button" in response.content
+
+
+def test_a_form_post_never_overwrites_a_worked_lead(browser, capture_form, rep, rep_page):
+    lead = LeadFactory(
+        email="pat@acme.example",
+        phone="+1 555 0100",
+        title="VP Sales",
+        employee_count=250,
+        annual_revenue=Decimal("5000000.00"),
+        industry="",
+        assigned_to=rep,
+        custom_fields={"plan": "enterprise"},
+    )
+
+    response = submit(
+        browser,
+        capture_form,
+        {
+            "email": "PAT@acme.example",
+            "phone": "+1 555 9999",
+            "title": "Intern",
+            "employee_count": "1",
+            "annual_revenue": "1",
+            "industry": "Retail",
+            "custom_fields[plan]": "free",
+            "custom_fields[utm_source]": "ads",
+        },
+    )
+
+    assert response.status_code == 303
+    lead.refresh_from_db()
+    assert (lead.phone, lead.title, lead.employee_count, lead.annual_revenue) == (
+        "+1 555 0100",
+        "VP Sales",
+        250,
+        Decimal("5000000.00"),
+    )
+    assert lead.industry == "Retail"  # it was empty
+    assert lead.custom_fields == {"plan": "enterprise", "utm_source": "ads"}
+    # The rep sees on the timeline what the visitor sent that differs.
+    page = rep_page.get(f"/leads/{lead.pk}/").content.decode()
+    assert "+1 555 9999" in page and "Intern" in page
+
+
+def test_the_answer_is_the_same_for_a_known_and_a_new_email(browser, capture_form, rep):
+    LeadFactory(email="known@acme.example", assigned_to=rep, phone="+1 555 0100")
+
+    known = submit(browser, capture_form, {"email": "known@acme.example", "phone": "1"})
+    new = submit(browser, capture_form, {"email": "new@acme.example", "phone": "1"})
+
+    assert (known.status_code, known["Location"], known.content) == (
+        new.status_code,
+        new["Location"],
+        new.content,
+    )
