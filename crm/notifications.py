@@ -4,11 +4,22 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .effects import task_enqueue_on_commit
 from .models import Notification, Role, User
+
+
+def subject_render(template: str, context: dict) -> str:
+    """The subject line in `template`, rendered as the plain text a subject is.
+
+    Django escapes for HTML by default, which would put `O&#x27;Brien` in an inbox. Line
+    breaks are folded to spaces: a header has one line.
+    """
+    text = get_template(template).template.render(Context(context, autoescape=False))
+    return " ".join(text.split())
 
 
 def notification_queue(*, key: str, recipient: User, template: str, context: dict) -> Notification:
@@ -56,11 +67,8 @@ def notification_send(*, notification_id: int) -> bool:
             "site_url": settings.SITE_URL,
             "user": notification.recipient,
         }
-        subject = " ".join(
-            render_to_string(f"{notification.template}_subject.txt", context).split()
-        )
         message = EmailMultiAlternatives(
-            subject=subject,
+            subject=subject_render(f"{notification.template}_subject.txt", context),
             body=render_to_string(f"{notification.template}_body.txt", context),
             to=[notification.recipient.email],
             headers={"X-CRM-Notification": notification.key},
