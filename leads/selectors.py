@@ -22,7 +22,7 @@ def lead_visible_to(user: User) -> QuerySet[Lead]:
     return leads.none()
 
 
-def lead_queue(*, user: User, params) -> tuple[LeadFilter, QuerySet[Lead]]:
+def lead_queue_list(*, user: User, params) -> tuple[LeadFilter, QuerySet[Lead]]:
     """The user's leads through the queue's filters, as the page lists them and the export
     writes them: reps see their open leads unless they filter by status; hottest first
     unless another order is asked for. An invalid filter gives no rows, never all of them;

@@ -23,11 +23,11 @@ from ..models import Lead, LeadStatus, Task
 from ..selectors import (
     grade_list,
     lead_activity_list,
+    lead_queue_list,
     lead_visible_to,
     task_open_list,
     task_visible_to,
 )
-from ..selectors import lead_queue as lead_queue_list
 from ..services import (
     Bant,
     LeadClosed,
