@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from crm.admin import SettingsAdmin
+from crm.admin import HistoryAdmin, SettingsAdmin
 
 from .models import (
     AssignmentRule,
@@ -14,7 +13,7 @@ from .models import (
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(HistoryAdmin):
     list_display = ("name", "member_count", "active")
     list_filter = ("active",)
     search_fields = ("name",)
@@ -31,7 +30,7 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(SimpleHistoryAdmin):
+class AssignmentRuleAdmin(HistoryAdmin):
     list_display = ("name", "priority", "assignee", "team", "active", "updated_at")
     list_editable = ("priority", "active")
     list_filter = ("active", "team")
@@ -42,7 +41,7 @@ class AssignmentRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoutingSettings)
-class RoutingSettingsAdmin(SimpleHistoryAdmin, SettingsAdmin):
+class RoutingSettingsAdmin(HistoryAdmin, SettingsAdmin):
     list_display = ("__str__", "sales_ready_threshold", "response_sla_hours")
 
 
@@ -62,14 +61,14 @@ class NurtureStepInline(admin.StackedInline):
 
 
 @admin.register(NurtureSequence)
-class NurtureSequenceAdmin(SimpleHistoryAdmin):
+class NurtureSequenceAdmin(HistoryAdmin):
     list_display = ("name", "priority", "active", "created_at")
     list_editable = ("priority", "active")
     inlines = (NurtureStepInline,)
 
 
 @admin.register(NurtureStep)
-class NurtureStepAdmin(SimpleHistoryAdmin):
+class NurtureStepAdmin(HistoryAdmin):
     """Steps are edited inline on their sequence; here each one has its own History."""
 
     list_display = ("__str__", "sequence", "position", "delay_hours", "action")

@@ -221,13 +221,16 @@ class NurtureStep(models.Model):
             raise ValidationError("An email step needs a subject and a body.")
         from django.template import TemplateSyntaxError
 
-        from .nurture import text_compile
+        from .nurture import EMAIL_FILTERS, text_compile
 
+        allowed = ", ".join(EMAIL_FILTERS)
         for name in ("subject", "body"):
             try:
                 text_compile(getattr(self, name))
             except TemplateSyntaxError as exc:
-                raise ValidationError({name: f"Cannot use this text: {exc}"}) from exc
+                raise ValidationError(
+                    {name: f"Cannot use this text: {exc}. Filters allowed: {allowed}."}
+                ) from exc
         if self.action == StepAction.TASK and not self.task_title.strip():
             raise ValidationError({"task_title": "A task step needs a title."})
         if self.action == StepAction.STATUS and self.status not in ("new", "contacted"):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template import Context, Engine
+from django.template import Context, Engine, Library, defaultfilters
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,7 +180,7 @@ def _exit(enrollment: NurtureEnrollment, lead: Lead, reason: str, now: datetime)
 def _perform(step: NurtureStep, run: NurtureStepRun, lead: Lead, now: datetime) -> None:
     description = f"Step {step.position}: {step.get_action_display()}"
     if step.action == StepAction.EMAIL:
-        description += f" “{render_text(step.subject, lead)}”"
+        description += f" “{render_subject(step.subject, lead)}”"
         task_enqueue_on_commit("assignment.nurture_email_send", run.pk)
     elif step.action == StepAction.TASK:
         owner = (
@@ -228,8 +228,31 @@ TEMPLATE_FIELDS = (
 )
 
 
+# None of these makes its output much longer than its input: ljust, center, stringformat and
+# the like would turn '{{ lead.first_name|ljust:"200000000" }}' into 200 MB on a worker.
+EMAIL_FILTERS = (
+    "capfirst",
+    "cut",
+    "default",
+    "default_if_none",
+    "lower",
+    "title",
+    "truncatechars",
+    "truncatewords",
+    "upper",
+)
+# What one email may carry of a manager's text, once rendered (the body in UTF-8 bytes).
+SUBJECT_MAX_CHARS = 200
+BODY_MAX_BYTES = 100 * 1024
+
+_email_filters = Library()
+for _name in EMAIL_FILTERS:
+    _email_filters.filters[_name] = defaultfilters.register.filters[_name]
+
+
 class FiltersOnlyEngine(Engine):
-    default_builtins = ["django.template.defaultfilters"]
+    def get_template_builtins(self, builtins):
+        return [_email_filters]
 
 
 EMAIL_TEMPLATES = FiltersOnlyEngine(libraries={})
@@ -243,6 +266,16 @@ def text_compile(text: str):
 def render_text(text: str, lead: Lead) -> str:
     fields = {name: getattr(lead, name) for name in TEMPLATE_FIELDS}
     return text_compile(text).render(Context({"lead": fields}, autoescape=False))
+
+
+def render_subject(text: str, lead: Lead) -> str:
+    """The subject on one line, at most SUBJECT_MAX_CHARS long."""
+    return " ".join(render_text(text, lead).split())[:SUBJECT_MAX_CHARS]
+
+
+def render_body(text: str, lead: Lead) -> str:
+    """The body, at most BODY_MAX_BYTES of UTF-8 (never cut inside a character)."""
+    return render_text(text, lead).encode()[:BODY_MAX_BYTES].decode(errors="ignore")
 
 
 def nurture_email_send(*, run_id: int) -> bool:
@@ -260,9 +293,9 @@ def nurture_email_send(*, run_id: int) -> bool:
         if lead.do_not_email:
             return False
         unsubscribe = settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(lead)])
-        body = render_text(run.step.body, lead) + f"\n\n--\nNo more emails from us: {unsubscribe}\n"
+        body = render_body(run.step.body, lead) + f"\n\n--\nNo more emails from us: {unsubscribe}\n"
         message = EmailMultiAlternatives(
-            subject=" ".join(render_text(run.step.subject, lead).split()),
+            subject=render_subject(run.step.subject, lead),
             body=body,
             to=[lead.email],
             headers={

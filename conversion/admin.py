@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import DateHierarchyAdmin
+
 from .models import Company, Contact, Deal
 
 
@@ -31,7 +33,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(DateHierarchyAdmin):
     list_display = ("name", "stage", "amount", "close_date", "company", "owner", "created_at")
     list_filter = ("stage",)
     search_fields = ("name", "company__name", "contact__email")

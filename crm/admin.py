@@ -1,6 +1,11 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from .dead_letters import dead_letters_retry
 from .models import DeadLetter, OutboxMessage, User
@@ -9,7 +14,49 @@ from .services import user_role_apply
 SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
 
 
-class RecordAdmin(admin.ModelAdmin):
+class BoundedDatesChangeList(ChangeList):
+    def get_filters(self, request):
+        # The date drill-down adds a day, a month or a year to the date in the query string;
+        # past 9999-12-31 Python's dates overflow, which Django lets through as a 500.
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise BadRequest("The date is outside the calendar.") from exc
+
+
+class DateHierarchyAdmin(admin.ModelAdmin):
+    """A model admin whose date drill-down answers 400 for a date past the calendar."""
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedDatesChangeList
+
+
+def _pk_or_404(field: models.Field, value: str) -> None:
+    try:
+        field.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+
+
+class HistoryAdmin(SimpleHistoryAdmin, DateHierarchyAdmin):
+    """SimpleHistoryAdmin whose History pages answer 404 for an id that is not one.
+
+    Unlike the change page, django-simple-history queries with the id as typed, so a value
+    the primary key cannot hold raises in the database layer (a 500).
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        _pk_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _pk_or_404(self.model._meta.pk, unquote(object_id))
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        _pk_or_404(history.model._meta.pk, unquote(version_id))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class RecordAdmin(DateHierarchyAdmin):
     """A record of what happened: read in admin, never added, rewritten or deleted there."""
 
     def has_add_permission(self, request) -> bool:
@@ -90,7 +137,7 @@ class SettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(DateHierarchyAdmin):
     """Tasks that failed after all retries; a manager sends them again once the cause is fixed."""
 
     list_display = ("task", "error_short", "failed_at", "retried_at")
@@ -118,3 +165,18 @@ class OutboxMessageAdmin(RecordAdmin):
 
     list_display = ("task", "args", "created_at", "attempts", "last_error")
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+
+def date_hierarchy_bound(model: type[models.Model]) -> None:
+    """Register another app's admin for `model` again, with the bounded date drill-down."""
+    registered = type(admin.site.get_model_admin(model))
+    admin.site.unregister(model)
+    bounded = type(registered.__name__, (DateHierarchyAdmin, registered), {"__module__": __name__})
+    admin.site.register(model, bounded)
+
+
+# The apps installed before this one (axes, django-celery-beat) have registered their admins by
+# now; the project's own apps use DateHierarchyAdmin themselves.
+for model, model_admin in list(admin.site._registry.items()):
+    if model_admin.date_hierarchy and not isinstance(model_admin, DateHierarchyAdmin):
+        date_hierarchy_bound(model)

@@ -252,6 +252,10 @@ class Condition:
 
 
 NUMBER_LIMIT = Decimal(10) ** 15
+# The scale of CustomFieldNumber below. PostgreSQL's numeric holds no more than 16,383 digits
+# after the point, so a rule of 1e-20000 would fail every rescore; no column here holds more
+# than 10, and a rule comparing with more could not tell the values it holds apart anyway.
+DECIMAL_PLACES = 10
 
 
 def _number(text: str) -> Decimal:
@@ -261,7 +265,18 @@ def _number(text: str) -> Decimal:
         raise ConditionError("value", f"'{text}' is not a number.") from None
     if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
         raise ConditionError("value", f"'{text}' is not a number below 10^15.")
+    if _decimal_places(number) > DECIMAL_PLACES:
+        raise ConditionError("value", f"'{text}' has more than {DECIMAL_PLACES} decimal places.")
     return number
+
+
+def _decimal_places(number: Decimal) -> int:
+    """Digits after the point, trailing zeros not counted: 1.50 has 1, 1e-20000 has 20000."""
+    _, digits, exponent = number.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0
+    return max(0, -(exponent + len(digits) - len(significant)))
 
 
 def _is_set(raw: Any) -> bool:

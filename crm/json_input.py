@@ -11,6 +11,8 @@ from typing import Any
 from django.http import QueryDict
 from drf_spectacular.drainage import get_override
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 
 MESSAGES = {
     "string": "Must be text.",
@@ -21,6 +23,9 @@ MESSAGES = {
     "object": "Must be an object.",
     "id": "Must be an id: a whole number, or its digits as text.",
 }
+# Deeper than any input of this API; deeper JSON is refused before anything walks it, since
+# every recursive walk (validation, the JSON column, the error response) could exhaust the stack.
+MAX_JSON_DEPTH = 32
 # A JSON Schema pattern ($ is the end of the text there, not of a line as in Python).
 ID_TEXT = "^[0-9]+$"
 
@@ -87,3 +92,33 @@ class JSONTypesMixin:
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON nested deeper than MAX_JSON_DEPTH answers 400, not 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError("JSON parse error - nested too deeply.")
+        return data
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value; iterative, so any depth is safe."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest

@@ -17,6 +17,13 @@ MANAGER_CRM_PERMISSIONS = (
     "change_deadletter",
     "view_outboxmessage",
 )
+# Failed logins: managers see them and lift a lockout by deleting its access attempts.
+MANAGER_AXES_PERMISSIONS = (
+    "view_accessattempt",
+    "delete_accessattempt",
+    "view_accesslog",
+    "view_accessfailurelog",
+)
 
 
 def managers_group_ensure() -> Group:
@@ -27,6 +34,7 @@ def managers_group_ensure() -> Group:
             Permission.objects.filter(
                 Q(content_type__app_label__in=MANAGER_APPS)
                 | Q(content_type__app_label="crm", codename__in=MANAGER_CRM_PERMISSIONS)
+                | Q(content_type__app_label="axes", codename__in=MANAGER_AXES_PERMISSIONS)
             )
         )
     return group

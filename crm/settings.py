@@ -6,6 +6,7 @@ folder; unset CELERY_BROKER_URL means Celery tasks run eagerly in-process.
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
     "crm",
     "leads",
     "scoring",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: it turns a login refused for too many failures into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -128,6 +132,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "/accounts/login/"
@@ -191,6 +201,31 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Login lockout (django-axes) --------------------------------------------------------------
+# Failed logins on every login page (the app's, admin's and the browsable API's) are counted
+# per username, from any address, and per client address, over any usernames; reaching
+# either limit refuses logins for that username or address, right password or not, until
+# AXES_COOLOFF_TIME has passed since the last failure counted, or a manager deletes the
+# access attempts in admin.
+LOGIN_FAILURE_LIMITS = {
+    "username": int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5")),
+    "ip_address": int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20")),
+}
+AXES_HANDLER = "crm.login_lockout.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = list(LOGIN_FAILURE_LIMITS)
+# The lower limit: axes compares with this (crm/login_lockout.py) and admin lists attempts
+# reaching it as locked out.
+AXES_FAILURE_LIMIT = min(LOGIN_FAILURE_LIMITS.values())
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Attempts refused during a lockout do not extend it: it ends on time, whoever keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address the capture throttles count by, so NUM_PROXIES governs both.
+AXES_CLIENT_IP_CALLABLE = "crm.login_lockout.client_address"
+# The locked-out page, answering 429 (crm/login_lockout.py).
+AXES_LOCKOUT_CALLABLE = "crm.login_lockout.lockout_response"
+# Quiet: no banner at every start, and log lines name only what the lockout counts by.
+AXES_VERBOSE = False
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -259,6 +294,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.permissions.IsSalesUser"],
+    # DRF's JSON, form and multipart parsers, with JSON nesting bounded (crm/json_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "crm.json_input.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "crm.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from crm.admin import RecordAdmin
+from crm.admin import DateHierarchyAdmin, RecordAdmin
 from crm.models import Role, User
 
 from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, LeadChange, Task
@@ -79,7 +79,7 @@ class AssignActionForm(ActionForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(DateHierarchyAdmin):
     """Edits go through the lead services, so the timeline records them like any other."""
 
     form = LeadAdminForm
@@ -235,7 +235,7 @@ class LeadChangeAdmin(RecordAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(DateHierarchyAdmin):
     list_display = ("title", "lead", "owner", "priority", "due_at", "completed_at")
     list_filter = ("priority", ("completed_at", admin.EmptyFieldListFilter), "owner")
     search_fields = ("title", "lead__email")

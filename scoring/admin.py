@@ -1,13 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from crm.admin import SettingsAdmin
+from crm.admin import HistoryAdmin, SettingsAdmin
 
 from .models import GradeBand, ScoringRule, ScoringSettings
 from .services import scoring_rules_changed
 
 
-class RescoreOnChangeAdmin(SimpleHistoryAdmin):
+class RescoreOnChangeAdmin(HistoryAdmin):
     """Every saved or deleted row changes scores: rescore all leads in the background.
 
     Reverting to an earlier version on the History page saves through save_model too.

@@ -1,12 +1,5 @@
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+"""The capture APIs name their parsers; their JSON is bounded like the rest of the API's."""
 
+from crm.json_input import BoundedJSONParser
 
-class BoundedJSONParser(JSONParser):
-    """JSON whose nesting would exhaust the parser answers 400, not 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+__all__ = ["BoundedJSONParser"]

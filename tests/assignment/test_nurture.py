@@ -307,3 +307,91 @@ def test_a_nurtured_lead_reaching_sales_gets_its_follow_ups(run_on_commit):
             ("Second follow-up", rep.username),
         ]
     )
+
+
+# Managers' email text: a short list of filters, and bounded output.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{{ lead.first_name|ljust:"200000000" }}',
+        '{{ lead.first_name|rjust:"200000000" }}',
+        '{{ lead.first_name|center:"200000000" }}',
+        '{{ lead.company|stringformat:"200000000s" }}',
+        '{{ lead.company|make_list|join:"xxxxxxxxxxxxxxxx" }}',
+    ],
+)
+def test_email_text_using_a_filter_outside_the_short_list_is_refused_on_save(text, admin_client):
+    from django.core.exceptions import ValidationError
+
+    from assignment.models import NurtureStep
+
+    sequence = NurtureSequence.objects.get(name="Not ready yet")
+    for field in ("subject", "body"):
+        step = NurtureStep(
+            sequence=sequence, position=9, action="email", subject="Hi", body="Hello"
+        )
+        setattr(step, field, text)
+        with pytest.raises(ValidationError) as refused:
+            step.full_clean()
+        message = str(refused.value.message_dict[field])
+        assert "Filters allowed:" in message and "truncatechars" in message
+
+    first = sequence.steps.order_by("position").first()
+    response = admin_client.post(
+        f"/admin/assignment/nurturestep/{first.pk}/change/",
+        {
+            "sequence": sequence.pk,
+            "position": first.position,
+            "delay_hours": first.delay_hours,
+            "action": "email",
+            "subject": text,
+            "body": "Hello",
+            "task_for": "manager",
+        },
+    )
+    assert response.status_code == 200 and "Filters allowed:" in response.content.decode()
+    first.refresh_from_db()
+    assert first.subject != text
+
+
+def test_email_text_may_use_the_everyday_filters():
+    from assignment.models import NurtureStep
+
+    sequence = NurtureSequence.objects.get(name="Not ready yet")
+    NurtureStep(
+        sequence=sequence,
+        position=9,
+        action="email",
+        subject='Hi {{ lead.first_name|default:"there"|capfirst }}',
+        body="{{ lead.company|upper }} {{ lead.title|lower|truncatewords:3 }}"
+        " {{ lead.industry|title|truncatechars:20 }}",
+    ).full_clean()
+
+
+def test_a_rendered_subject_is_cut_at_200_characters_and_a_body_at_100_kb(run_on_commit):
+    webinar = NurtureSequence.objects.create(
+        name="Webinar",
+        priority=1,
+        conditions=[{"field": "lead_source", "operator": "equals", "value": "webinar"}],
+    )
+    webinar.steps.create(
+        position=1,
+        delay_hours=0,
+        action="email",
+        subject="{{ lead.company }} " * 12,
+        body="{{ lead.company }}" * 2000,
+    )
+    lead = cold_lead(lead_source="webinar", company="C" * 200)
+    mail.outbox.clear()
+
+    enrol(lead, run_on_commit)
+
+    [message] = mail.outbox
+    assert len(message.subject) == 200
+    manager_text, footer = message.body.split("\n\n--\n")
+    assert len(manager_text.encode()) == 100 * 1024
+    assert footer.startswith("No more emails from us: http://")
+    step_note = lead.activities.get(type="nurture_step").description
+    assert len(step_note) < 300

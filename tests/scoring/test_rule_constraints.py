@@ -165,3 +165,81 @@ def test_the_checks_are_stable_so_makemigrations_finds_nothing_to_do():
     call_command("makemigrations", "scoring", "assignment", check=True, dry_run=True, stdout=out)
 
     assert "No changes detected" in out.getvalue()
+
+
+# Numbers in rules: no more than the columns they are compared with hold.
+
+
+@pytest.mark.parametrize("value", ["1e-20000", "0.00000000001", "1E-11", "5,1e-30"])
+def test_a_rule_number_with_more_decimal_places_than_the_columns_hold_is_refused(value):
+    from django.core.exceptions import ValidationError
+
+    # A custom field compared with a list is text; a lead column is a number either way.
+    operator, field = ("in", "annual_revenue") if "," in value else ("gt", "custom_fields.budget")
+    rule = ScoringRule(name="Tiny budget", field=field, operator=operator, value=value, points=5)
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert "more than 10 decimal places" in str(refused.value.message_dict["value"])
+
+    routing = AssignmentRule(
+        name="Tiny",
+        conditions=[{"field": "annual_revenue", "operator": operator, "value": value}],
+        assignee=UserFactory(),
+    )
+    with pytest.raises(ValidationError) as refused:
+        routing.full_clean()
+    assert "more than 10 decimal places" in str(refused.value.message_dict["conditions"])
+
+
+@pytest.mark.parametrize("value", ["0.0000000001", "1.50000000000000", "1e5", "-2.25", "0.000"])
+def test_rule_numbers_the_columns_hold_are_taken(value):
+    ScoringRule(
+        name="Budget", field="custom_fields.budget", operator="gte", value=value, points=5
+    ).full_clean()
+
+
+def test_admin_explains_a_rule_number_the_columns_cannot_hold(admin_client):
+    response = admin_client.post(
+        "/admin/scoring/scoringrule/add/",
+        {
+            "name": "Tiny budget",
+            "category": "firmographic",
+            "active": "on",
+            "field": "custom_fields.budget",
+            "operator": "gt",
+            "value": "1e-20000",
+            "points": "10",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "more than 10 decimal places" in response.content.decode()
+    assert not ScoringRule.objects.filter(name="Tiny budget").exists()
+
+
+def test_a_stored_rule_with_such_a_number_is_skipped_and_rescoring_goes_on():
+    from scoring.services import lead_score, leads_rescore
+    from tests.factories import LeadFactory
+
+    # Stored behind admin's back (an older release, the shell): it must not stop scoring.
+    scoring_rule(
+        name="Tiny budget",
+        category="firmographic",
+        field="custom_fields.budget",
+        operator="gt",
+        value="1e-20000",
+        points=50,
+    )
+    AssignmentRule.objects.create(
+        name="Tiny",
+        conditions=[{"field": "annual_revenue", "operator": "gt", "value": "1e-20000"}],
+        assignee=UserFactory(),
+    )
+    lead = LeadFactory(custom_fields={"budget": 5000}, annual_revenue=10)
+
+    summary = leads_rescore()
+    lead_score(lead_id=lead.pk)
+
+    assert summary.scanned >= 1
+    lead.refresh_from_db()
+    assert lead.score < 50
