@@ -86,3 +86,32 @@ def test_a_managers_own_task_stays_theirs(manager, lead_of_ann, other_rep):
 
     mine.refresh_from_db()
     assert mine.owner == manager
+
+
+def test_tasks_left_behind_earlier_go_to_the_leads_owner(rep, other_rep, manager):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("leads.migrations.0018_open_tasks_follow_owner")
+    moved = LeadFactory(assigned_to=other_rep)
+    left_behind = TaskFactory(lead=moved, owner=rep)
+    unassigned = LeadFactory(assigned_to=None)
+    on_unassigned = TaskFactory(lead=unassigned, owner=rep)
+    ownerless = TaskFactory(lead=moved, owner=None)
+    managers = TaskFactory(lead=moved, owner=manager)
+    in_place = TaskFactory(lead=LeadFactory(assigned_to=rep), owner=rep)
+
+    migration.open_tasks_follow_owner(apps, None)
+
+    owners = {
+        task: Task.objects.get(pk=task.pk).owner
+        for task in [left_behind, on_unassigned, ownerless, managers, in_place]
+    }
+    assert owners == {
+        left_behind: other_rep,
+        on_unassigned: None,
+        ownerless: other_rep,
+        managers: manager,
+        in_place: rep,
+    }
