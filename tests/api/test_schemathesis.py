@@ -115,7 +115,9 @@ def aim_at_rows(case, rows: dict[str, list[str]]) -> None:
         else:
             case.path_parameters["id"] = mostly_real(value, rows[collection])
     email = case.body.get("email") if isinstance(case.body, dict) else None
-    if isinstance(email, str) and "@" in email:
+    # A negative case's email may be the invalid part: replacing it would send a valid request.
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if isinstance(email, str) and "@" in email and not negative:
         case.body["email"] = mostly_real(email, rows["emails"])
 
 
