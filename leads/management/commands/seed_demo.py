@@ -1,5 +1,13 @@
+"""Demo data in every state a lead can be in, made by the services that make them in use.
+
+The demo drives every app (routing, nurturing, conversion), so this one command of leads
+imports the apps above it. Services stamp their rows with the current time; a demo needs
+weeks of history, so each lead's story is moved back in time afterwards, timestamps only.
+"""
+
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -7,11 +15,25 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from crm.models import Role
+from assignment.services import leads_escalate_overdue
+from conversion.models import Company, Contact, Deal
+from conversion.services import lead_convert
+from crm.models import Role, User
 from crm.services import user_upsert
-from leads.models import ActivityType, CaptureForm, Lead, LeadActivity, LeadStatus, Task
+from leads.models import ActivityType, CaptureForm, Channel, Lead, LeadActivity, LeadStatus, Task
+from leads.services import (
+    Bant,
+    lead_activity_log,
+    lead_assign,
+    lead_capture,
+    lead_qualify,
+    lead_unsubscribe,
+    lead_update,
+)
 
 DEMO_PASSWORD = "crm-demo-2026"
 PEOPLE = [
@@ -118,11 +140,44 @@ BEHAVIOUR = [
 ]
 
 
+FREE_MAIL = ["gmail.com", "outlook.com", "proton.me"]
+CAPTURE_TYPES = [ActivityType.CAPTURED, ActivityType.FORM_SUBMITTED, ActivityType.CHAT_STARTED]
+NURTURE_TYPES = [ActivityType.NURTURE_ENROLLED, ActivityType.NURTURE_STEP]
+HISTORY_DAYS = 56
+
+# What happens to a lead after capture and routing. The first stories are fixed so that every
+# state is there even in a small demo (--leads 30); the rest are drawn at random.
+FIXED_FATES = [
+    "unassigned",  # no company, free-mail address
+    "convert",  # at Northwind Traders, for the first rep
+    "convert",  # at Northwind Traders, for the second rep: one company, two reps' contacts
+    "ignore",  # assigned, never answered: escalated
+    "bant",
+    "disqualify",
+    "unsubscribe",
+    "convert",  # no company: a contact without one
+    "contacted",
+    "respond",
+]
+FATES = ["respond", "contacted", "bant", "disqualify", "convert", "ignore", "unsubscribe"]
+FATE_WEIGHTS = [30, 20, 10, 10, 15, 8, 7]
+
+
+@dataclass
+class Story:
+    lead: Lead
+    created_at: datetime
+    fate: str
+
+
 class Command(BaseCommand):
-    help = "Load realistic demo data: a manager, three reps, a web form and a few hundred leads."
+    help = (
+        "Load demo data: a manager, three reps, a web form and 200 leads in every "
+        "state, over eight weeks."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--leads", type=int, default=300)
+        parser.add_argument("--leads", type=int, default=200)
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any lead exists."
         )
@@ -141,26 +196,12 @@ class Command(BaseCommand):
         if if_empty and Lead.objects.exists():
             self.stdout.write("Demo data already loaded.")
             return
-        rng = random.Random(2026)
-        with transaction.atomic():
-            users = {}
-            for username, first, last, role in PEOPLE:
-                user, _ = user_upsert(
-                    username=username,
-                    role=role,
-                    email=f"{username}@crm.example",
-                    password=DEMO_PASSWORD,
-                )
-                user.first_name, user.last_name = first, last
-                user.save(update_fields=["first_name", "last_name"])
-                users[username] = user
-            reps = [u for u in users.values() if u.role == Role.REP]
-            CaptureForm.objects.get_or_create(
-                name="Website contact form",
-                defaults={"success_url": "https://www.example.com/thanks/"},
-            )
-            created = self._leads(rng, leads, reps)
-        # Scores come from the scoring rules, like every other lead's.
+        # The demo leads' addresses are made up, and each would get nurture emails and each
+        # rep an email per assignment: on the console of `make run`, or from a real server.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            created = self._load(random.Random(2026), leads)
+        # Scores come from the scoring rules; after the move back in time, behaviour that
+        # fell out of a rule's window no longer counts.
         call_command("rescore_leads", stdout=StringIO())
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
         self.stdout.write(
@@ -168,70 +209,212 @@ class Command(BaseCommand):
             f"(reps); the password is {DEMO_PASSWORD}."
         )
 
-    def _leads(self, rng: random.Random, count: int, reps: list) -> int:
-        now = timezone.now()
-        existing = set(Lead.objects.values_list("email", flat=True))
-        leads, activities, tasks = [], [], []
-        for i in range(count):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            company, domain, industry = rng.choice(COMPANIES)
-            email = f"{first}.{last}{i}@{domain}".lower()
-            if email in existing:
-                continue
-            created_at = now - timedelta(days=rng.uniform(0, 90))
-            # Qualified and converted leads come from scoring and conversion, not from here.
-            status = rng.choices(
-                [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.UNQUALIFIED], weights=[55, 35, 10]
-            )[0]
-            owner = rng.choice(reps) if status != LeadStatus.NEW or rng.random() < 0.6 else None
-            employees, revenue = rng.choice(SIZES)
-            lead = Lead(
-                first_name=first,
-                last_name=last,
-                email=email,
-                phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                company=company,
-                title=rng.choice(TITLES),
-                industry=industry,
-                employee_count=employees,
-                annual_revenue=Decimal(revenue),
-                lead_source=rng.choice(SOURCES),
-                lead_status=status,
-                assigned_to=owner,
-                assigned_at=min(now, created_at + timedelta(minutes=rng.randint(2, 240)))
-                if owner
-                else None,
-                created_at=created_at,
+    def _load(self, rng: random.Random, count: int) -> int:
+        users = {}
+        for username, first, last, role in PEOPLE:
+            user, _ = user_upsert(
+                username=username,
+                role=role,
+                email=f"{username}@crm.example",
+                password=DEMO_PASSWORD,
             )
-            leads.append(lead)
-            activities.append(
+            user.first_name, user.last_name = first, last
+            user.save(update_fields=["first_name", "last_name"])
+            users[username] = user
+        manager = users["maria"]
+        reps = [u for u in users.values() if u.role == Role.REP]
+        CaptureForm.objects.get_or_create(
+            name="Website contact form",
+            defaults={"success_url": "https://www.example.com/thanks/"},
+        )
+        now = timezone.now()
+        stories = [story for i in range(count) if (story := self._capture(rng, i, now)) is not None]
+        # Capture scored and routed each lead: hot ones went to a rep, cold ones to nurturing.
+        for story in stories:
+            story.lead.refresh_from_db()
+            self._backdate_capture(rng, story)
+        for i, story in enumerate(stories):
+            self._work(rng, i, story, manager, reps, now)
+        # Leads nobody answered within the SLA: managers are told and the lead moves on.
+        leads_escalate_overdue(now=now)
+        return len(stories)
+
+    def _capture(self, rng: random.Random, i: int, now: datetime) -> Story | None:
+        fate = FIXED_FATES[i] if i < len(FIXED_FATES) else rng.choices(FATES, FATE_WEIGHTS)[0]
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        if i in (1, 2):
+            company, domain, industry = COMPANIES[0]
+        elif i in (0, 7) or rng.random() < 0.1:
+            company, domain, industry = "", rng.choice(FREE_MAIL), ""
+        else:
+            company, domain, industry = rng.choice(COMPANIES)
+        email = f"{first}.{last}{i}@{domain}".lower()
+        if Lead.objects.filter(email=email).exists():
+            return None
+        # Leads a rep works are mostly ones routing hands out: hot on arrival. Leads left
+        # alone or unsubscribing are cold, or routing would hand them out too.
+        cold = fate in ("unassigned", "unsubscribe")
+        hot = fate in ("convert", "bant", "ignore") or (not cold and rng.random() < 0.35)
+        employees, revenue = rng.choice(SIZES[3:] if hot else SIZES[:2] if cold else SIZES)
+        title = rng.choice(TITLES[:3] if hot else TITLES[3:] if cold else TITLES)
+        channel = rng.choices([Channel.FORM, Channel.API, Channel.CHAT], [70, 22, 8])[0]
+        if fate == "unassigned":
+            channel = Channel.FORM
+        created_at = now - timedelta(days=rng.uniform(0.05, HISTORY_DAYS))
+        age = (now - created_at).total_seconds()
+        behaviour = rng.choices(
+            BEHAVIOUR[:3] if cold else BEHAVIOUR, k=rng.randint(2, 5) if hot else rng.randint(0, 3)
+        )
+        # One transaction: the lead is scored and routed once, after its history is in. The
+        # marketing history is what a tool would have reported before (the events API), in bulk.
+        with transaction.atomic():
+            lead = lead_capture(
+                email=email,
+                channel=channel,
+                source=rng.choice(SOURCES),
+                values={
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                    "company": company,
+                    "title": title,
+                    "industry": industry,
+                    "employee_count": employees if company else None,
+                    "annual_revenue": Decimal(revenue) if company else None,
+                },
+                message="I'd like to see a demo for my team.",
+            ).lead
+            LeadActivity.objects.bulk_create(
                 LeadActivity(
                     lead=lead,
-                    type=ActivityType.FORM_SUBMITTED,
-                    description="I'd like to see a demo for my team.",
-                    metadata={"channel": "form", "source": lead.lead_source},
-                    created_at=created_at,
+                    type=kind,
+                    created_at=created_at + timedelta(seconds=rng.uniform(0, age)),
                 )
+                for kind in behaviour
             )
-            age = (now - created_at).total_seconds()
-            for _ in range(rng.randint(0, 6)):
-                activities.append(
-                    LeadActivity(
-                        lead=lead,
-                        type=rng.choice(BEHAVIOUR),
-                        created_at=created_at + timedelta(seconds=rng.uniform(0, age)),
-                    )
+        return Story(lead=lead, created_at=created_at, fate=fate)
+
+    def _backdate_capture(self, rng: random.Random, story: Story) -> None:
+        lead, created_at = story.lead, story.created_at
+        fields = {"created_at": created_at}
+        if lead.assigned_at:
+            fields["assigned_at"] = created_at + timedelta(minutes=rng.randint(1, 30))
+            self._shift(lead, ActivityType.ASSIGNED, fields["assigned_at"], tasks=True)
+        if lead.qualified_at:
+            fields["qualified_at"] = created_at + timedelta(minutes=1)
+            self._shift(lead, ActivityType.QUALIFIED, fields["qualified_at"], tasks=False)
+        self._set(lead, **fields)
+        LeadActivity.objects.filter(lead=lead, type__in=CAPTURE_TYPES).update(created_at=created_at)
+        LeadActivity.objects.filter(lead=lead, type__in=NURTURE_TYPES).update(
+            created_at=created_at + timedelta(minutes=1)
+        )
+
+    def _work(self, rng, i: int, story: Story, manager: User, reps: list, now: datetime) -> None:
+        lead, fate = story.lead, story.fate
+        if fate == "unassigned":
+            return
+        if fate == "unsubscribe":
+            if lead.assigned_to_id is None:
+                lead_unsubscribe(lead=lead, how="link")
+                self._shift(
+                    lead, ActivityType.UNSUBSCRIBED, self._after(rng, lead.created_at, now, 2, 240)
                 )
-            if owner:
-                tasks.append(
-                    Task(
-                        lead=lead,
-                        owner=owner,
-                        title=f"Follow up with {first} {last}",
-                        due_at=lead.assigned_at + timedelta(days=1),
-                    )
-                )
-        Lead.objects.bulk_create(leads, batch_size=500)
-        LeadActivity.objects.bulk_create(activities, batch_size=1000)
-        Task.objects.bulk_create(tasks, batch_size=500)
-        return len(leads)
+            return
+        if lead.assigned_to_id is None:
+            if fate == "respond" and rng.random() < 0.5:
+                return  # left with nurturing, unassigned
+            # A manager hands a lead routing left alone to a rep (the first two fixed ones
+            # to two different reps).
+            rep = reps[i % len(reps)] if i < len(FIXED_FATES) else rng.choice(reps)
+            lead = lead_assign(
+                lead=lead,
+                to=rep,
+                by=manager,
+                reason="demo",
+                now=self._after(rng, lead.created_at, now, 1, 48),
+            )
+        elif i in (1, 2) and lead.assigned_to_id != reps[i - 1].pk:
+            lead = lead_assign(lead=lead, to=reps[i - 1], by=manager, now=lead.assigned_at)
+        owner = lead.assigned_to
+        if fate == "ignore":
+            return
+        responded = self._after(rng, lead.assigned_at, now, 0.2, 30)
+        lead_activity_log(
+            lead=lead,
+            type=rng.choice([ActivityType.CALL, ActivityType.EMAIL_SENT]),
+            description="Introduced myself and asked about their timeline.",
+            by=owner,
+            occurred_at=responded,
+        )
+        lead.refresh_from_db()
+        if fate == "contacted" and lead.lead_status == LeadStatus.NEW:
+            lead_update(lead=lead, data={"lead_status": "contacted"}, by=owner)
+            return
+        if fate == "respond":
+            return
+        decided = self._after(rng, responded, now, 4, 24 * 7)
+        if fate in ("bant", "disqualify") or (fate == "convert" and not lead.qualified):
+            yes = fate != "disqualify"
+            lead_qualify(
+                lead=lead,
+                bant=Bant(
+                    has_budget=yes,
+                    has_authority=yes or rng.random() < 0.5,
+                    has_need=True,
+                    has_timeline=yes,
+                    notes="Budget approved for Q3." if yes else "No budget this year.",
+                ),
+                by=owner,
+            )
+            kind = ActivityType.QUALIFIED if yes else ActivityType.DISQUALIFIED
+            self._shift(lead, kind, decided, tasks=yes)
+            self._set(lead, qualified_at=decided if yes else None)
+        if fate != "convert":
+            return
+        converted = self._after(rng, max(decided, lead.qualified_at or decided), now, 4, 24 * 10)
+        result = lead_convert(
+            lead=lead,
+            by=owner,
+            amount=Decimal(rng.choice([4_800, 12_000, 18_500, 36_000, 75_000, 140_000])),
+            close_date=(converted + timedelta(days=rng.randint(14, 90))).date(),
+        )
+        self._shift(lead, ActivityType.CONVERTED, converted, tasks=False)
+        self._set(lead, converted_at=converted)
+        for model, pk in (
+            (Contact, result.contact.pk),
+            (Deal, result.deal.pk if result.deal else None),
+            (Company, result.company.pk if result.company else None),
+        ):
+            model.objects.filter(pk=pk, created_at__gt=converted).update(
+                created_at=converted, updated_at=converted
+            )
+
+    @staticmethod
+    def _after(rng, start: datetime, now: datetime, low_hours: float, high_hours: float):
+        """A moment some hours after `start`, never in the future."""
+        return min(now, start + timedelta(hours=rng.uniform(low_hours, high_hours)))
+
+    @staticmethod
+    def _set(lead: Lead, **fields) -> None:
+        # Timestamps only: the owner, status and score the services wrote stay as they are.
+        Lead.objects.filter(pk=lead.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(lead, name, value)
+
+    @staticmethod
+    def _shift(lead: Lead, kind: str, at: datetime, tasks: bool = False) -> None:
+        """Move the lead's latest `kind` activity (and the tasks written with it) to `at`.
+
+        The change log (LeadChange) is an audit trail the database writes; it keeps the
+        time the demo was loaded.
+        """
+        activity = LeadActivity.objects.filter(lead=lead, type=kind).order_by("-created_at").first()
+        if activity is None:
+            return
+        delta = activity.created_at - at
+        LeadActivity.objects.filter(pk=activity.pk).update(created_at=at)
+        if tasks:
+            # The tasks the same service call made: they are written after its activity.
+            Task.objects.filter(lead=lead, created_at__gte=activity.created_at).update(
+                created_at=F("created_at") - delta, due_at=F("due_at") - delta
+            )
