@@ -128,6 +128,7 @@ def aim_at_rows(case, rows: dict[str, list[str]]) -> None:
 # only between new and contacted).
 BUSINESS_RULES = [
     (400, "email", "Another lead has this email."),
+    (400, "email", "You cannot change this field."),
     (400, "assigned_to", "You cannot change this field."),
     (400, "assigned_to", "Invalid pk "),
     (400, "user", "Invalid pk "),
