@@ -13,20 +13,28 @@ LOG_TYPES = [
 ]
 
 
-class ActivityLogForm(forms.Form):
+class PageForm(forms.Form):
+    """A form of the workspace's pages: labels as written, with no colon added."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ActivityLogForm(PageForm):
     type = forms.ChoiceField(choices=LOG_TYPES, label="What happened")
     description = forms.CharField(
         max_length=10_000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Notes"
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(PageForm):
     lead_status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in LeadStatus if s in MANUAL_STATUSES], label="Status"
     )
 
 
-class BantForm(forms.Form):
+class BantForm(PageForm):
     has_budget = forms.BooleanField(required=False, label="Budget")
     has_authority = forms.BooleanField(required=False, label="Authority")
     has_need = forms.BooleanField(required=False, label="Need")
@@ -36,7 +44,7 @@ class BantForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(PageForm):
     # Blank is a choice: a manager takes a lead back from a rep who left or is away.
     user = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),

@@ -143,7 +143,8 @@ def _csv_rows(writer, header, values):
 
 def lead_for(request, pk) -> Lead:
     return get_object_or_404(
-        lead_visible_to(request.user).select_related("assigned_to", "contact"), pk=pk
+        lead_visible_to(request.user).select_related("assigned_to", "contact", "nurture_sequence"),
+        pk=pk,
     )
 
 

@@ -248,3 +248,15 @@ def test_a_dashboard_range_it_cannot_show_answers_400(manager_page, query):
 
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+
+
+def test_the_lead_page_says_when_a_lead_must_not_be_emailed_and_its_nurture(manager_page):
+    from assignment.models import NurtureSequence
+
+    sequence = NurtureSequence.objects.first() or NurtureSequence.objects.create(name="Warm up")
+    lead = LeadFactory(do_not_email=True, nurture_sequence=sequence)
+
+    html = manager_page.get(f"/leads/{lead.pk}/").content.decode()
+
+    assert "Unsubscribed: do not email" in html
+    assert f"<dt>Nurture</dt><dd>{sequence.name}" in html
