@@ -5,6 +5,7 @@ imports the apps above it. Services stamp their rows with the current time; a de
 weeks of history, so each lead's story is moved back in time afterwards, timestamps only.
 """
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -198,11 +199,18 @@ class Command(BaseCommand):
             return
         # The demo leads' addresses are made up, and each would get nurture emails and each
         # rep an email per assignment: on the console of `make run`, or from a real server.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            created = self._load(random.Random(2026), leads)
-        # Scores come from the scoring rules; after the move back in time, behaviour that
-        # fell out of a rule's window no longer counts.
-        call_command("rescore_leads", stdout=StringIO())
+        # Tasks run in-process under `make run`; a line per task would bury the sign-in line.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                created = self._load(random.Random(2026), leads)
+                # Scores come from the scoring rules; after the move back in time, behaviour
+                # that fell out of a rule's window no longer counts.
+                call_command("rescore_leads", stdout=StringIO())
+        finally:
+            trace.setLevel(level)
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
         self.stdout.write(
             "Sign in at http://127.0.0.1:8000/ as maria (manager) or sam, riley or jordan "
