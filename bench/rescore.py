@@ -3,7 +3,8 @@
 Creates a throwaway test database (migrated, so the default scoring rules exist), fills it with
 N leads and about three activities each using set-based SQL, then times:
 
-1. the first full rescore through scoring.services.leads_rescore (every score changes);
+1. the first full rescore through scoring.services.leads_rescore (every score changes; the leads
+   it qualifies get their timeline entries and discovery calls);
 2. one hand-written UPDATE of the same default rules over the same starting data, writing every
    row as a naive statement does, and checks that both leave identical scores, grades,
    qualification and statuses;
@@ -339,6 +340,15 @@ def run(n: int, random_ids: bool) -> None:
     before = load()
     first = leads_rescore()
     line("first rescore (leads_rescore)", first.seconds, n, first.changed, before)
+    # Each lead it qualified got what any qualification owes (leads.services).
+    entries = scalar(f"SELECT count(*) FROM {ACTIVITIES} WHERE type = 'qualified'")
+    calls = scalar("SELECT count(*) FROM leads_task WHERE title = 'Schedule discovery call'")
+    print(
+        f"qualified by the first rescore: {first.qualified:,}, with {entries:,} timeline entries "
+        f"and {calls:,} discovery calls",
+        flush=True,
+    )
+    assert entries == calls == first.qualified
     execute(f"CREATE TABLE bench_first AS SELECT id, {RESULTS} FROM {LEADS}")
     execute("ALTER TABLE bench_first ADD PRIMARY KEY (id)")
 

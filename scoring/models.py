@@ -126,3 +126,19 @@ class ScoringSettings(SettingsModel):
     class Meta:
         verbose_name = "scoring settings"
         verbose_name_plural = "scoring settings"
+
+
+class RescoreState(models.Model):
+    """Whether a full rescore is owed and whether one runs: one row (pk 1), locked to change.
+
+    A rule change asks for a rescore; asking again before it starts, or while one runs, adds
+    nothing but the one run that must follow (scoring/services.py, leads_rescore_request).
+    """
+
+    # A full rescore is owed: asked for and not started yet.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    # A worker is rescoring everyone since then.
+    running_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Rescore state"

@@ -3,13 +3,15 @@
 The rule conditions compile through the ORM (so they are the same conditions as the Python
 execution, on SQLite and PostgreSQL alike); the UPDATE around them is written here, because
 the ORM cannot update from a derived table. Score, grade and qualification come out of the
-same statement, and only rows whose values change are written.
+same statement, and only rows whose values change are written; the leads it qualifies come
+back from it, for the timeline entries and calls their qualification owes (leads.services).
 """
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from functools import reduce
 from operator import add
 from uuid import UUID
@@ -18,7 +20,8 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Least
 
-from leads.models import Lead, LeadActivity, LeadStatus
+from leads.models import Lead, LeadActivity
+from leads.services import leads_qualify_by_score, qualified_fields
 
 from .engine import QUALIFIABLE_STATUSES, activity_filter
 from .rules import RuleSet
@@ -65,8 +68,10 @@ def activity_points(rules: RuleSet, now: datetime):
 
 def chunk_rescore(
     rules: RuleSet, *, now: datetime, low=None, high=None, since: datetime | None = None
-) -> int:
-    """Rescore the leads with low < id <= high (open ends when None); return rows changed."""
+) -> tuple[int, int]:
+    """Rescore the leads with low < id <= high (open ends when None), qualifying those whose
+    score reaches the threshold as leads.services qualifies any lead; return how many rows
+    changed and how many of them were qualified."""
     bounds = Q()
     if low is not None:
         bounds &= Q(id__gt=low)
@@ -127,7 +132,6 @@ def chunk_rescore(
             grade_params += [min_score, band]
     graded = f"SELECT c.id AS id, c.new_score AS new_score, {grade} AS new_grade FROM ({scores}) c"
 
-    # A plain UPDATE (no WITH), so that SQLite reports how many rows changed.
     table = Lead._meta.db_table
     # The chunk's bounds again on the updated table: d holds only the chunk's ids, but the
     # planner cannot carry a range across the join, and would read the whole table each chunk.
@@ -144,29 +148,45 @@ def chunk_rescore(
         f"(NOT {table}.qualified AND {table}.lead_status IN ({statuses}) AND d.new_score >= %s)"
     )
     qualify_params = [*(str(s) for s in QUALIFIABLE_STATUSES), rules.qualify_threshold]
+    sets, set_params = ["score = d.new_score", "grade = d.new_grade"], []
+    for name, value in qualified_fields(now).items():
+        field = Lead._meta.get_field(name)
+        column = f"{table}.{field.column}"
+        sets.append(f"{field.column} = CASE WHEN {qualify} THEN %s ELSE {column} END")
+        set_params += [*qualify_params, field.get_db_prep_save(db_value(value), connection)]
+    now_param = connection.ops.adapt_datetimefield_value(now)
+    # RETURNING may name only the updated table's columns (SQLite): a row this statement
+    # qualified is one whose qualified_at is now this run's.
     sql = (
-        f"UPDATE {table} SET score = d.new_score, grade = d.new_grade, "
-        f"qualified = CASE WHEN {qualify} THEN %s ELSE {table}.qualified END, "
-        f"qualified_at = CASE WHEN {qualify} THEN %s ELSE {table}.qualified_at END, "
-        f"lead_status = CASE WHEN {qualify} THEN %s ELSE {table}.lead_status END "
+        f"UPDATE {table} SET {', '.join(sets)} "
         f"FROM ({graded}) d WHERE {table}.id = d.id{target_bounds} AND "
-        f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify})"
+        f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify}) "
+        f"RETURNING {table}.id, {table}.assigned_to_id, {table}.score, "
+        f"{table}.qualified_at = %s"
     )
     params = [
-        *qualify_params,
-        True,
-        *qualify_params,
-        connection.ops.adapt_datetimefield_value(now),
-        *qualify_params,
-        str(LeadStatus.QUALIFIED),
+        *set_params,
         *grade_params,
         *source_params,
         *target_params,
         *qualify_params,
+        now_param,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        rows = cursor.fetchall()
+        # In the chunk's transaction: a lead is never qualified without what that owes.
+        qualified = leads_qualify_by_score(
+            scored=[(pk.to_python(id), owner, score) for id, owner, score, newly in rows if newly],
+            threshold=rules.qualify_threshold,
+            now=now,
+        )
+    return len(rows), qualified
+
+
+def db_value(value):
+    """A choice as the plain value stored, not an enum member for the driver to adapt."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def chunk_bounds(size: int) -> Iterator[Bounds]:
@@ -213,30 +233,30 @@ def leads_rescore_sql(
     scanned = leads.count()
     total = Lead.objects.count()
 
-    def rescore(bounds: Bounds) -> int:
+    def rescore(bounds: Bounds) -> tuple[int, int]:
         return chunk_rescore(rules, now=now, low=bounds[0], high=bounds[1], since=since)
 
     if connection.in_atomic_block or connection.vendor == "sqlite":
         workers = 1
-    changed = done = 0
-    for rows in chunks_run(rescore, chunk_bounds(chunk_size), workers):
+    changed = qualified = done = 0
+    for rows, newly_qualified in chunks_run(rescore, chunk_bounds(chunk_size), workers):
         changed += rows
+        qualified += newly_qualified
         done = min(done + chunk_size, total)
         if progress:
             progress(done, total)
-    qualified = Lead.objects.filter(qualified_at=now).count()
     return RescoreSummary(scanned=scanned, changed=changed, qualified=qualified)
 
 
 def chunks_run(
-    rescore: Callable[[Bounds], int], chunks: Iterable[Bounds], workers: int
-) -> Iterator[int]:
+    rescore: Callable[[Bounds], tuple[int, int]], chunks: Iterable[Bounds], workers: int
+) -> Iterator[tuple[int, int]]:
     """Yield rescore(chunk) for each chunk, in order, running up to `workers` at once."""
     if workers <= 1:
         yield from map(rescore, chunks)
         return
 
-    def run(bounds: Bounds) -> int:
+    def run(bounds: Bounds) -> tuple[int, int]:
         try:
             return rescore(bounds)
         finally:

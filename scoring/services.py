@@ -2,16 +2,18 @@
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from crm.effects import task_enqueue_on_commit, tasks_enqueue_on_commit
-from leads.models import Lead, LeadStatus
+from leads.models import Lead
+from leads.services import leads_qualify_by_score, qualified_fields
 
 from .engine import LeadScore, activity_counts, lead_score_compute, qualifies
+from .models import RescoreState
 from .rescore import RescoreSummary, leads_rescore_sql
 from .rules import RuleSet
 
@@ -33,12 +35,17 @@ def lead_score(*, lead_id, now: datetime | None = None) -> LeadScore | None:
             changes["score"] = result.score
         if lead.grade != result.grade:
             changes["grade"] = result.grade
-        if qualifies(lead, result.score, rules):
-            changes.update(qualified=True, qualified_at=now, lead_status=LeadStatus.QUALIFIED)
-            # Qualified leads are sales' now, not nurturing's.
-            changes.update(nurture_sequence=None, nurture_next_step_at=None)
+        qualified = qualifies(lead, result.score, rules)
+        if qualified:
+            changes.update(qualified_fields(now))
         if changes:
             Lead.objects.filter(pk=lead.pk).update(**changes)
+        if qualified:
+            leads_qualify_by_score(
+                scored=[(lead.pk, lead.assigned_to_id, result.score)],
+                threshold=rules.qualify_threshold,
+                now=now,
+            )
         tasks_enqueue_on_commit(settings.LEAD_SCORED_TASKS, str(lead.pk))
     return result
 
@@ -56,13 +63,14 @@ def leads_rescore(
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
 ) -> RescoreSummary:
     """Rescore every lead (or those touched since `since`) set-based in the database."""
     started = time.perf_counter()
     options = {"chunk_size": chunk_size} if chunk_size else {}
     summary = leads_rescore_sql(
         RuleSet.load(),
-        now=timezone.now(),
+        now=now or timezone.now(),
         since=since,
         workers=workers or settings.RESCORE_WORKERS,
         progress=progress,
@@ -80,4 +88,89 @@ def leads_rescore(
 
 def scoring_rules_changed() -> None:
     """Rules, bands or the threshold changed: rescore everyone in the background."""
-    task_enqueue_on_commit("scoring.leads_rescore")
+    leads_rescore_request()
+
+
+# A run older than this died with its worker: the task's hard time limit is shorter
+# (scoring/tasks.py), and a request this old lost its message (the nightly run clears both).
+RESCORE_RUN_STALE = timedelta(hours=1)
+
+
+def rescore_state_locked() -> RescoreState:
+    """The rescore state under its row lock, until the caller's transaction ends."""
+    RescoreState.objects.get_or_create(pk=1)
+    return RescoreState.objects.select_for_update().get(pk=1)
+
+
+def rescore_running(state: RescoreState, now: datetime) -> bool:
+    return state.running_since is not None and now - state.running_since < RESCORE_RUN_STALE
+
+
+def leads_rescore_request(*, now: datetime | None = None) -> bool:
+    """Ask for a full rescore, in the caller's transaction: it runs once that commits.
+
+    A full rescore takes minutes at a million leads, so requests collapse: one already queued
+    covers this one, and while one runs, the running worker goes once more when it is done,
+    for every request made meanwhile. True if this call queued a run.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        state = rescore_state_locked()
+        if rescore_running(state, now):
+            if state.requested_at is None:
+                state.requested_at = now
+                state.save(update_fields=["requested_at"])
+            return False
+        queued = (
+            state.requested_at is not None
+            and now - state.requested_at < RESCORE_RUN_STALE
+            and state.running_since is None
+        )
+        if queued:
+            return False
+        # Nothing is owed, or what is owed was lost: its message (a request this old), or
+        # the worker that was to run it (its run outlived any run).
+        state.requested_at, state.running_since = now, None
+        state.save(update_fields=["requested_at", "running_since"])
+        task_enqueue_on_commit("scoring.leads_rescore")
+    return True
+
+
+def leads_rescore_run() -> int:
+    """Rescore everyone, then again for as long as rescores were asked for meanwhile; one
+    worker at a time: if another runs, it takes this request. Returns how many runs it made.
+
+    The lock is the state row's, taken only to read and change the state, never held across
+    a run; a request made while a run reads the rules is honoured by the run that follows.
+    """
+    with transaction.atomic():
+        state = rescore_state_locked()
+        now = timezone.now()
+        if rescore_running(state, now):
+            state.requested_at = state.requested_at or now
+            state.save(update_fields=["requested_at"])
+            return 0
+        state.requested_at, state.running_since = None, now
+        state.save(update_fields=["requested_at", "running_since"])
+    runs = 0
+    try:
+        while True:
+            leads_rescore()
+            runs += 1
+            with transaction.atomic():
+                state = rescore_state_locked()
+                again = state.requested_at is not None
+                state.requested_at = None
+                state.running_since = timezone.now() if again else None
+                state.save(update_fields=["requested_at", "running_since"])
+            if not again:
+                return runs
+    except BaseException:
+        # Let the next run start at once, and keep a request made meanwhile: it queued nothing.
+        with transaction.atomic():
+            state = rescore_state_locked()
+            state.running_since = None
+            state.save(update_fields=["running_since"])
+            if state.requested_at is not None:
+                task_enqueue_on_commit("scoring.leads_rescore")
+        raise

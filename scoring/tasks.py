@@ -2,7 +2,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from .services import lead_score, leads_rescore
+from .services import lead_score, leads_rescore, leads_rescore_run
 
 
 @shared_task(name="scoring.lead_score")
@@ -16,5 +16,8 @@ def lead_score_task(lead_id: str) -> None:
     name="scoring.leads_rescore", dedupe_atomic=False, soft_time_limit=3000, time_limit=3300
 )
 def leads_rescore_task(since: str | None = None) -> dict:
-    summary = leads_rescore(since=datetime.fromisoformat(since) if since else None)
+    if since is None:
+        # Everyone: rule changes and the nightly run, one at a time (leads_rescore_run).
+        return {"runs": leads_rescore_run()}
+    summary = leads_rescore(since=datetime.fromisoformat(since))
     return {"scanned": summary.scanned, "changed": summary.changed, "qualified": summary.qualified}

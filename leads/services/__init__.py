@@ -33,7 +33,17 @@ from .ownership import (
     tasks_follow_owner,
     user_label,
 )
-from .qualification import DISCOVERY_CALL, Bant, LeadClosed, lead_mark_converted, lead_qualify
+from .qualification import (
+    DISCOVERY_CALL,
+    Bant,
+    LeadClosed,
+    Qualification,
+    lead_mark_converted,
+    lead_qualify,
+    leads_qualify_by_score,
+    qualifications_record,
+    qualified_fields,
+)
 from .timeline import (
     EVENT_TYPES,
     LOGGABLE_TYPES,
@@ -52,6 +62,10 @@ __all__ = [
     "LeadClosed",
     "lead_mark_converted",
     "lead_qualify",
+    "leads_qualify_by_score",
+    "Qualification",
+    "qualifications_record",
+    "qualified_fields",
     "CAPTURE_FIELDS",
     "DEFAULT_SOURCE",
     "EDITABLE_FIELDS",

@@ -9,6 +9,8 @@ from django.utils import timezone
 from conversion.models import Company, Contact, Deal
 from leads.models import LeadStatus, Task
 from leads.services import lead_assign
+from scoring.models import ScoringSettings
+from scoring.services import lead_score
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +46,24 @@ def test_all_four_bant_answers_qualify_and_schedule_a_discovery_call(rep_client,
     assert lead.custom_fields["bant"]["has_budget"] is True
     assert lead.custom_fields["bant"]["notes"] == "Budget approved for Q1"
     activity = lead.activities.get(type="qualified")
-    assert activity.description == "Budget approved for Q1"
+    assert activity.description == "Qualified by BANT: Budget approved for Q1"
+    assert activity.metadata["by"] == "bant" and activity.metadata["has_budget"] is True
     call = Task.objects.get(lead=lead, title="Schedule discovery call")
     assert call.priority == "high" and call.owner == rep
     assert timedelta(hours=23) < call.due_at - timezone.now() <= timedelta(hours=24)
+
+
+def test_a_lead_qualified_by_score_keeps_its_one_discovery_call_after_bant(rep_client, rep):
+    ScoringSettings.objects.update_or_create(pk=1, defaults={"qualify_threshold": 15})
+    lead = owned_lead(rep, title="VP Sales", company="", industry="")
+    lead_score(lead_id=lead.pk)
+
+    response = qualify(rep_client, lead)
+
+    assert response.status_code == 200
+    assert lead.activities.filter(type="qualified").count() == 2  # score, then BANT
+    call = Task.objects.get(lead=lead, title="Schedule discovery call")
+    assert call.owner == rep and call.completed_at is None
 
 
 def test_anything_less_disqualifies_and_closes_open_tasks(rep_client, rep):
