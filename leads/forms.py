@@ -44,9 +44,14 @@ class BantForm(PageForm):
     )
 
 
+class RepChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+
 class AssignForm(PageForm):
     # Blank is a choice: a manager takes a lead back from a rep who left or is away.
-    user = forms.ModelChoiceField(
+    user = RepChoiceField(
         queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),
         required=False,
         empty_label="Unassigned",

@@ -260,3 +260,11 @@ def test_the_lead_page_says_when_a_lead_must_not_be_emailed_and_its_nurture(mana
 
     assert "Unsubscribed: do not email" in html
     assert f"<dt>Nurture</dt><dd>{sequence.name}" in html
+
+
+def test_the_owner_choices_name_reps_as_people(manager_page, rep):
+    lead = owned(rep)[0]
+
+    html = manager_page.get(f"/leads/{lead.pk}/").content.decode()
+
+    assert f'<option value="{rep.pk}" selected>{rep.get_full_name()}</option>' in html
