@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template import Context, Engine, Library, defaultfilters
 from django.urls import reverse
 from django.utils import timezone
 
 from crm.conditions import ConditionError
 from crm.effects import task_enqueue_on_commit
-from crm.models import Role, User
+from crm.models import User
+from crm.selectors import manager_list
 from leads.models import ActivityType, Lead, LeadActivity, LeadStatus, Task, TaskPriority
 from leads.services import lead_status_change_check, unsubscribe_token
 
@@ -42,6 +42,8 @@ def nurture_enroll(*, lead: Lead, now: datetime | None = None) -> NurtureEnrollm
         lead.nurture_sequence_id
         or lead.assigned_to_id
         or lead.do_not_email
+        # Sales has a qualified lead: nurturing it again would undo its leaving.
+        or lead.qualified
         or lead.lead_status in (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
     ):
         return None
@@ -209,10 +211,7 @@ def _perform(step: NurtureStep, run: NurtureStepRun, lead: Lead, now: datetime) 
 
 
 def a_manager() -> User | None:
-    managers = User.objects.filter(is_active=True).filter(
-        Q(role=Role.MANAGER) | Q(is_superuser=True)
-    )
-    return managers.order_by("-role", "pk").first()
+    return manager_list().filter(is_active=True).order_by("-role", "pk").first()
 
 
 # What a manager's email text may use: the lead's own fields, nothing reachable through them,

@@ -11,6 +11,7 @@ from crm.conditions import ConditionError
 from crm.models import Role, User
 from crm.notifications import managers_notify
 from leads.models import ActivityType, Lead, LeadActivity, LeadStatus
+from leads.selectors import CLOSED_STATUSES
 from leads.services import lead_assign
 
 from .models import AssignmentRule, RoutingSettings, rule_conditions_parse
@@ -18,7 +19,6 @@ from .nurture import nurture_enroll
 
 logger = logging.getLogger(__name__)
 
-CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
 ESCALATION_BATCH = 200
 
 

@@ -3,12 +3,22 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.models import User
+from leads.models import Lead
 
 from .models import Company, Contact, Deal
 
 
 def contact_visible_to(user: User) -> QuerySet[Contact]:
-    return _owned(Contact.objects.all(), user)
+    """A rep sees the contacts they own, and those their leads converted into or their deals
+    are with: conversion reuses a contact by email, whoever owns it."""
+    contacts = Contact.objects.all()
+    if not user.is_rep or user.is_manager:
+        return _owned(contacts, user)
+    return contacts.filter(
+        Q(owner=user)
+        | Exists(Lead.objects.filter(contact=OuterRef("pk"), assigned_to=user))
+        | Exists(Deal.objects.filter(contact=OuterRef("pk"), owner=user))
+    )
 
 
 def deal_visible_to(user: User) -> QuerySet[Deal]:

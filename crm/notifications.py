@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .effects import task_enqueue_on_commit
-from .models import Notification, Role, User
+from .models import Notification, User
+from .selectors import manager_list
 
 
 def subject_render(template: str, context: dict) -> str:
@@ -37,10 +37,7 @@ def notification_queue(*, key: str, recipient: User, template: str, context: dic
 
 def managers_notify(*, key: str, template: str, context: dict) -> None:
     """Queue the email for every active manager, once per manager and `key`."""
-    managers = User.objects.filter(is_active=True).filter(
-        Q(role=Role.MANAGER) | Q(is_superuser=True)
-    )
-    for manager in managers:
+    for manager in manager_list().filter(is_active=True):
         notification_queue(
             key=f"{key}:{manager.pk}", recipient=manager, template=template, context=context
         )

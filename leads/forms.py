@@ -3,7 +3,7 @@ from django import forms
 from crm.models import Role, User
 
 from .models import ActivityType, LeadStatus
-from .services import MANUAL_STATUSES
+from .services import MANUAL_STATUSES, user_label
 
 LOG_TYPES = [
     (ActivityType.CALL, "Call"),
@@ -46,7 +46,7 @@ class BantForm(PageForm):
 
 class RepChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user: User) -> str:
-        return user.get_full_name() or user.get_username()
+        return user_label(user)
 
 
 class AssignForm(PageForm):

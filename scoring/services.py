@@ -91,9 +91,9 @@ def scoring_rules_changed() -> None:
     leads_rescore_request()
 
 
-# A run older than this died with its worker: the task's hard time limit is shorter
-# (scoring/tasks.py), and a request this old lost its message (the nightly run clears both).
-RESCORE_RUN_STALE = timedelta(hours=1)
+# A running worker touches `running_since` after every chunk, seconds apart; a run not touched
+# for this long died with its worker, and a request this old lost its message.
+RESCORE_RUN_STALE = timedelta(minutes=10)
 
 
 def rescore_state_locked() -> RescoreState:
@@ -136,12 +136,20 @@ def leads_rescore_request(*, now: datetime | None = None) -> bool:
     return True
 
 
-def leads_rescore_run() -> int:
-    """Rescore everyone, then again for as long as rescores were asked for meanwhile; one
-    worker at a time: if another runs, it takes this request. Returns how many runs it made.
+def leads_rescore_run(
+    *,
+    only_if_owed: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    **options,
+) -> list[RescoreSummary] | None:
+    """Rescore everyone, then again for as long as rescores were asked for meanwhile, one
+    worker at a time. Returns the summary of each run; None if another worker is running,
+    which has taken this request and will run it once it is done.
 
-    The lock is the state row's, taken only to read and change the state, never held across
-    a run; a request made while a run reads the rules is honoured by the run that follows.
+    `only_if_owed`: run only if a request is still waiting (a retry, whose request the running
+    worker may have served already). The state row's lock is taken only to read and change the
+    state, never held across a run; a request made while a run reads the rules is honoured by
+    the run that follows. `options` go to leads_rescore (workers, chunk_size).
     """
     with transaction.atomic():
         state = rescore_state_locked()
@@ -149,14 +157,22 @@ def leads_rescore_run() -> int:
         if rescore_running(state, now):
             state.requested_at = state.requested_at or now
             state.save(update_fields=["requested_at"])
-            return 0
+            return None
+        if only_if_owed and state.requested_at is None:
+            return []
         state.requested_at, state.running_since = None, now
         state.save(update_fields=["requested_at", "running_since"])
-    runs = 0
+
+    def heartbeat(done: int, total: int) -> None:
+        # Alive: without this, a long run would look like one whose worker died.
+        RescoreState.objects.filter(pk=1).update(running_since=timezone.now())
+        if progress:
+            progress(done, total)
+
+    summaries = []
     try:
         while True:
-            leads_rescore()
-            runs += 1
+            summaries.append(leads_rescore(progress=heartbeat, **options))
             with transaction.atomic():
                 state = rescore_state_locked()
                 again = state.requested_at is not None
@@ -164,7 +180,7 @@ def leads_rescore_run() -> int:
                 state.running_since = timezone.now() if again else None
                 state.save(update_fields=["requested_at", "running_since"])
             if not again:
-                return runs
+                return summaries
     except BaseException:
         # Let the next run start at once, and keep a request made meanwhile: it queued nothing.
         with transaction.atomic():

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.json_input import BoundedJSONParser
 from crm.permissions import IsManager
 
 from ..capture import (
@@ -37,7 +38,6 @@ from ..services import (
 from ..throttling import CaptureKeyThrottle
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
 from .idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent_response
-from .parsers import BoundedJSONParser
 from .serializers import (
     EventInputSerializer,
     LeadActivityInputSerializer,

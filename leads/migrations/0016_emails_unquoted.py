@@ -11,23 +11,32 @@ from django.db import migrations
 
 
 def emails_unquote(apps, schema_editor):
+    # Contacts too: conversion finds a lead's contact by the lead's email.
+    for model in [apps.get_model("leads", "Lead"), apps.get_model("conversion", "Contact")]:
+        _unquote(model)
+
+
+def _unquote(model):
     from leads.emails import EmailInvalid, email_normalize
 
-    Lead = apps.get_model("leads", "Lead")
-    for lead in Lead.objects.filter(email__startswith='"').only("pk", "email"):
+    name = model._meta.model_name
+    for row in model.objects.filter(email__startswith='"').only("pk", "email"):
         try:
-            stored = email_normalize(lead.email)
+            stored = email_normalize(row.email)
         except EmailInvalid:
             continue
-        if stored == lead.email:
+        if stored == row.email:
             continue
-        if Lead.objects.filter(email=stored).exists():
-            print(f"\n  lead {lead.pk}: {lead.email} left as is, {stored} is another lead's")
+        if model.objects.filter(email=stored).exists():
+            print(f"\n  {name} {row.pk}: {row.email} left as is, {stored} is another {name}'s")
             continue
-        Lead.objects.filter(pk=lead.pk).update(email=stored)
+        model.objects.filter(pk=row.pk).update(email=stored)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0015_rescore_write_cost")]
+    dependencies = [
+        ("leads", "0015_rescore_write_cost"),
+        ("conversion", "0003_company_name_unique"),
+    ]
 
     operations = [migrations.RunPython(emails_unquote, migrations.RunPython.noop)]

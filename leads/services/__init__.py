@@ -30,18 +30,15 @@ from .ownership import (
     lead_response_record,
     task_complete,
     tasks_close_open,
-    tasks_follow_owner,
     user_label,
 )
 from .qualification import (
     DISCOVERY_CALL,
     Bant,
     LeadClosed,
-    Qualification,
     lead_mark_converted,
     lead_qualify,
     leads_qualify_by_score,
-    qualifications_record,
     qualified_fields,
 )
 from .timeline import (
@@ -63,8 +60,6 @@ __all__ = [
     "lead_mark_converted",
     "lead_qualify",
     "leads_qualify_by_score",
-    "Qualification",
-    "qualifications_record",
     "qualified_fields",
     "CAPTURE_FIELDS",
     "DEFAULT_SOURCE",
@@ -80,7 +75,6 @@ __all__ = [
     "lead_response_record",
     "task_complete",
     "tasks_close_open",
-    "tasks_follow_owner",
     "user_label",
     "LeadNotFound",
     "LeadUpdateError",

@@ -163,8 +163,9 @@ def _lead_merge(
             changed.append("custom_fields")
         if differing:
             not_applied["custom_fields"] = differing
-    # A chat is an outreach: it moves a new lead on, and never moves any other back.
-    if channel == Channel.CHAT and lead.lead_status == LeadStatus.NEW:
+    # A chat is an outreach: it moves a new lead on, and never moves any other back. Once a rep
+    # owns the lead its status is the rep's to set, not a chat widget's.
+    if channel == Channel.CHAT and lead.lead_status == LeadStatus.NEW and not lead.assigned_to_id:
         lead.lead_status = LeadStatus.CONTACTED
         changed.append("lead_status")
     if changed:

@@ -141,7 +141,7 @@ def lead_qualify(*, lead: Lead, bant: Bant, by: User) -> Lead:
             ).exists()
             qualification = Qualification(
                 lead_id=lead.pk,
-                owner_id=lead.assigned_to_id or by.pk,
+                owner_id=lead.assigned_to_id,
                 why=f"Qualified by BANT: {bant.notes}" if bant.notes else "Qualified by BANT",
                 metadata={"by": "bant", **asdict(bant)},
                 # Scoring qualified it first: the call it made stands.

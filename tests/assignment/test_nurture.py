@@ -11,7 +11,7 @@ from assignment.models import NurtureEnrollment, NurtureSequence, NurtureStepRun
 from assignment.nurture import nurture_advance, nurture_email_send, nurture_run_due
 from assignment.services import lead_route
 from leads.models import Lead, Task
-from leads.services import lead_assign, lead_event_record
+from leads.services import Bant, lead_assign, lead_event_record, lead_qualify
 from tests.factories import LeadFactory, ManagerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +277,18 @@ def test_email_text_that_cannot_render_is_refused_and_never_blocks_others(run_on
     assert [m.subject for m in mail.outbox] == [
         "Three things our customers wish they had done sooner"
     ]
+
+
+def test_a_qualified_lead_is_never_enrolled_again(run_on_commit, manager):
+    # A manager's BANT verdict on a cold lead nobody owns yet: sales has it, not nurturing.
+    lead = cold_lead()
+    lead_qualify(lead=lead, bant=Bant(True, True, True, True), by=manager)
+
+    run_on_commit(lambda: lead_route(lead_id=lead.pk))
+
+    lead.refresh_from_db()
+    assert lead.nurture_sequence is None
+    assert not NurtureEnrollment.objects.filter(lead=lead).exists()
 
 
 def test_an_unsubscribed_lead_is_never_enrolled(run_on_commit):

@@ -226,6 +226,15 @@ def test_chat_on_a_known_lead_moves_new_to_contacted_but_not_back(capture_client
     assert Lead.objects.get().lead_status == LeadStatus.QUALIFIED
 
 
+def test_chat_never_moves_a_lead_a_rep_owns(capture_client, rep):
+    post(capture_client, {"email": "a@x.com"})
+    Lead.objects.update(assigned_to=rep)
+
+    post(capture_client, {"email": "a@x.com", "channel": "chat"})
+
+    assert Lead.objects.get().lead_status == LeadStatus.NEW
+
+
 def test_unknown_fields_are_kept_on_the_activity(capture_client):
     post(capture_client, {"email": "a@x.com", "utm_campaign": "spring", "gclid": "abc"})
 

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from conversion.models import Contact
 from leads.emails import EmailInvalid, email_normalize
 from leads.models import Lead, LeadActivity
 from leads.services import lead_capture, lead_update
@@ -241,8 +242,12 @@ def test_the_migration_unquotes_stored_addresses():
     taken = LeadFactory(email="ann@acme.example")
     clash = LeadFactory(email='"ann"@acme.example')
     dotless = LeadFactory(email="root@intranet")
+    contact = Contact.objects.create(email='"bob"@acme.example')
 
     migration.emails_unquote(apps, None)
+
+    # Conversion finds a lead's contact by its email: the contact is unquoted alike.
+    assert Contact.objects.get(pk=contact.pk).email == "bob@acme.example"
 
     assert Lead.objects.get(pk=quoted.pk).email == "bob@acme.example"
     assert Lead.objects.get(pk=needed.pk).email == '"a..b"@acme.example'

@@ -15,7 +15,7 @@ def migrate(target: list[tuple[str, str]] | None = None) -> None:
     executor.migrate(target or executor.loader.graph.leaf_nodes())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_back_to_0013_and_forward_again_keeps_search_and_history_working():
     kept = LeadFactory(
         first_name="Kept", last_name="Doe", email="kept@initech.com", company="Initech"

@@ -115,3 +115,16 @@ def test_tasks_left_behind_earlier_go_to_the_leads_owner(rep, other_rep, manager
         managers: manager,
         in_place: rep,
     }
+
+
+def test_a_discovery_call_of_a_lead_nobody_owns_goes_to_its_first_owner(manager, rep):
+    from leads.services import Bant, lead_qualify
+
+    lead = LeadFactory()
+    lead_qualify(lead=lead, bant=Bant(True, True, True, True), by=manager)
+    assert open_owners(lead) == {None}
+
+    lead_assign(lead=lead, to=rep)
+
+    call = Task.objects.get(lead=lead, title="Schedule discovery call")
+    assert call.owner == rep

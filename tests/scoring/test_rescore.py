@@ -57,7 +57,7 @@ def chunks_recorded(monkeypatch, before=None) -> list:
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_chunks_on_two_connections_score_every_lead_as_the_python_engine_does(monkeypatch):
     leads_make(23)
     expected = expected_scores()
@@ -89,7 +89,7 @@ def test_chunks_on_two_connections_score_every_lead_as_the_python_engine_does(mo
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_chunk_fails_the_rescore_and_chunks_not_started_never_run(monkeypatch):
     leads_make(12)
 

@@ -104,7 +104,7 @@ def test_requests_made_while_a_rescore_runs_make_exactly_one_more_run(runs):
 
     runs(during)
 
-    assert leads_rescore_run() == 2
+    assert len(leads_rescore_run()) == 2
     assert len(runs.calls) == 2
     assert rescores_queued() == 0  # the running worker took the requests itself
     assert Lead.objects.get(pk=lead.pk).score == 40  # the second run saw the new rules
@@ -117,11 +117,11 @@ def test_a_second_worker_leaves_its_run_to_the_one_already_running(runs):
     def during(run: int) -> None:
         if run == 1:
             # The nightly run, or a redelivered message, arrives on another worker.
-            assert leads_rescore_run() == 0
+            assert leads_rescore_run() is None
 
     runs(during)
 
-    assert leads_rescore_run() == 2
+    assert len(leads_rescore_run()) == 2
     assert len(runs.calls) == 2
 
 
@@ -131,16 +131,16 @@ def test_a_run_whose_worker_died_does_not_hold_up_rescores(runs, asked_meanwhile
     RescoreState.objects.update_or_create(
         pk=1,
         defaults={
-            "running_since": now - timedelta(hours=2),
+            "running_since": now - timedelta(minutes=30),
             # Asked for while it ran: the dead worker was to run it.
-            "requested_at": now - timedelta(minutes=70) if asked_meanwhile else None,
+            "requested_at": now - timedelta(minutes=25) if asked_meanwhile else None,
         },
     )
 
     assert leads_rescore_request() is True
     assert leads_rescore_request() is False
     assert rescores_queued() == 1
-    assert leads_rescore_run() == 1
+    assert len(leads_rescore_run()) == 1
 
 
 def test_a_failed_run_lets_the_next_one_start_and_keeps_requests_made_meanwhile(runs):
@@ -156,11 +156,11 @@ def test_a_failed_run_lets_the_next_one_start_and_keeps_requests_made_meanwhile(
 
     assert rescores_queued() == 1  # the request made during the failed run
     runs(None)
-    assert leads_rescore_run() == 1
+    assert len(leads_rescore_run()) == 1
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_and_requests_at_once_make_one_run_and_one_more(monkeypatch):
     """Real concurrency: a run on one connection, requests and a second worker on others."""
     started, release = threading.Event(), threading.Event()
@@ -177,7 +177,8 @@ def test_workers_and_requests_at_once_make_one_run_and_one_more(monkeypatch):
 
     def worker(name: str) -> None:
         try:
-            results[name] = leads_rescore_run()
+            done = leads_rescore_run()
+            results[name] = None if done is None else len(done)
         finally:
             connections.close_all()
 
@@ -193,8 +194,64 @@ def test_workers_and_requests_at_once_make_one_run_and_one_more(monkeypatch):
     release.set()
     first.join(10)
 
-    assert results == {"first": 2, "second": 0}
+    assert results == {"first": 2, "second": None}
     assert len(calls) == 2
     assert rescores_queued() == 0
     state = RescoreState.objects.get()
     assert (state.requested_at, state.running_since) == (None, None)
+
+
+def test_a_long_run_stays_alive_while_its_chunks_go_on():
+    # Chunks of one lead; between chunks the run is made to look 11 minutes old, as a dead
+    # worker's would. Each chunk's heartbeat makes it fresh again, so a request made between
+    # chunks is left to the running worker rather than started beside it.
+    for _ in range(3):
+        LeadFactory()
+    fresh, queued = [], []
+
+    def progress(done: int, total: int) -> None:
+        state = RescoreState.objects.get()
+        fresh.append(timezone.now() - state.running_since < timedelta(minutes=1))
+        if len(fresh) <= 3:  # during the first run only, or every run would ask for another
+            queued.append(leads_rescore_request())
+        RescoreState.objects.update(running_since=timezone.now() - timedelta(minutes=11))
+
+    summaries = leads_rescore_run(progress=progress, chunk_size=1)
+
+    assert len(fresh) >= 3 and all(fresh)
+    assert not any(queued)
+    assert len(summaries) == 2  # the request made during the run, run once after it
+    assert rescores_queued() == 0
+
+
+def test_a_waiting_retry_runs_only_what_is_still_owed(runs):
+    assert leads_rescore_run(only_if_owed=True) == []
+    assert runs.calls == []
+
+    RescoreState.objects.update_or_create(pk=1, defaults={"requested_at": timezone.now()})
+    assert len(leads_rescore_run(only_if_owed=True)) == 1
+
+
+def test_the_task_waits_for_a_running_worker_and_takes_over_if_it_died(runs, monkeypatch):
+    from celery.exceptions import Retry
+
+    from scoring.tasks import leads_rescore_task
+
+    now = timezone.now()
+    RescoreState.objects.update_or_create(pk=1, defaults={"running_since": now})
+    retried = {}
+
+    def retry(**kwargs):
+        retried.update(kwargs)
+        raise Retry()
+
+    monkeypatch.setattr(leads_rescore_task, "retry", retry)
+    with pytest.raises(Retry):
+        leads_rescore_task.run()
+    assert retried["kwargs"] == {"waiting": True}
+    assert RescoreState.objects.get().requested_at is not None
+    assert runs.calls == []
+
+    # The running worker died: its heartbeat stopped long enough ago.
+    RescoreState.objects.filter(pk=1).update(running_since=now - timedelta(minutes=11))
+    assert leads_rescore_task.run(waiting=True) == {"runs": 1}

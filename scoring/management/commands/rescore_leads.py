@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from scoring.services import leads_rescore
+from scoring.services import leads_rescore, leads_rescore_run
 
 BAR_WIDTH = 30
 
@@ -46,11 +46,23 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r[{bar}] {done:,}/{total:,}", ending="")
                 self.stdout.flush()
 
-        summary = leads_rescore(
-            since=since_at, chunk_size=chunk_size, workers=workers, progress=progress
-        )
+        options = {"chunk_size": chunk_size, "workers": workers, "progress": progress}
+        if since_at is not None:
+            summaries = [leads_rescore(since=since_at, **options)]
+        else:
+            # Everyone: one rescore at a time, whoever starts it (scoring.RescoreState).
+            summaries = leads_rescore_run(**options)
+            if summaries is None:
+                self.stdout.write(
+                    "A rescore of every lead is running; it will run once more when it is done."
+                )
+                return
         if show_bar:
             self.stdout.write("")
+        for summary in summaries:
+            self._report(summary)
+
+    def _report(self, summary) -> None:
         self.stdout.write(
             f"Leads scanned: {summary.scanned:,}\n"
             f"Scores changed: {summary.changed:,}\n"
