@@ -157,12 +157,12 @@ def chunk_rescore(
     now_param = connection.ops.adapt_datetimefield_value(now)
     # RETURNING may name only the updated table's columns (SQLite): a row this statement
     # qualified is one whose qualified_at is now this run's.
-    sql = (
+    update = (
         f"UPDATE {table} SET {', '.join(sets)} "
         f"FROM ({graded}) d WHERE {table}.id = d.id{target_bounds} AND "
         f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify}) "
         f"RETURNING {table}.id, {table}.assigned_to_id, {table}.score, "
-        f"{table}.qualified_at = %s"
+        f"{table}.qualified_at = %s AS newly"
     )
     params = [
         *set_params,
@@ -173,15 +173,28 @@ def chunk_rescore(
         now_param,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            # The count, and only the qualified rows: returning all 50,000 changed rows of a
+            # chunk to Python made a first rescore of a million leads a sixth slower.
+            cursor.execute(
+                f"WITH u AS ({update}) SELECT (SELECT count(*) FROM u), u.id, u.assigned_to_id,"
+                " u.score FROM u WHERE u.newly UNION ALL SELECT (SELECT count(*) FROM u),"
+                " NULL, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.newly)",
+                params,
+            )
+            rows = cursor.fetchall()
+            changed = rows[0][0]
+            scored = [(id, owner, score) for _, id, owner, score in rows if id is not None]
+        else:
+            cursor.execute(update, params)
+            rows = cursor.fetchall()
+            changed = len(rows)
+            scored = [(pk.to_python(id), owner, score) for id, owner, score, new in rows if new]
         # In the chunk's transaction: a lead is never qualified without what that owes.
         qualified = leads_qualify_by_score(
-            scored=[(pk.to_python(id), owner, score) for id, owner, score, newly in rows if newly],
-            threshold=rules.qualify_threshold,
-            now=now,
+            scored=scored, threshold=rules.qualify_threshold, now=now
         )
-    return len(rows), qualified
+    return changed, qualified
 
 
 def db_value(value):
