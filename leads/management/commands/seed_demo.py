@@ -213,8 +213,7 @@ class Command(BaseCommand):
             trace.setLevel(level)
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} demo leads."))
         self.stdout.write(
-            "Sign in at http://127.0.0.1:8000/ as maria (manager) or sam, riley or jordan "
-            f"(reps); the password is {DEMO_PASSWORD}."
+            f"Users: maria (manager), sam, riley and jordan (reps); password {DEMO_PASSWORD}."
         )
 
     def _load(self, rng: random.Random, count: int) -> int:
