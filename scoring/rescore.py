@@ -7,8 +7,9 @@ same statement, and only rows whose values change are written; the leads it qual
 back from it, for the timeline entries and calls their qualification owes (leads.services).
 """
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -276,9 +277,17 @@ def chunks_run(
             # Each thread has its own connection; a Celery worker lives for days.
             connections.close_all()
 
+    # Chunks are handed out as workers free up, one ahead, not all at once as Executor.map
+    # does: after a failure nothing more starts, and the chunks run are the ones in hand.
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescore")
+    in_hand: deque[Future] = deque()
     try:
-        yield from pool.map(run, chunks)
+        for bounds in chunks:
+            in_hand.append(pool.submit(run, bounds))
+            if len(in_hand) > workers:
+                yield in_hand.popleft().result()
+        while in_hand:
+            yield in_hand.popleft().result()
     finally:
         # On a time limit or an error, chunks not yet started are dropped; those running finish
         # and commit (each is a whole rescore of its leads), and a later run redoes nothing.
