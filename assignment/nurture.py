@@ -15,6 +15,7 @@ from django.template import Context, Engine, Library, defaultfilters
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import task_names
 from crm.conditions import ConditionError
 from crm.effects import task_enqueue_on_commit
 from crm.models import User
@@ -79,7 +80,7 @@ def nurture_enroll(*, lead: Lead, now: datetime | None = None) -> NurtureEnrollm
         )
         if first.delay_hours == 0:
             # Right after enrolment, not at the next beat tick.
-            task_enqueue_on_commit("assignment.nurture_advance", enrollment.pk)
+            task_enqueue_on_commit(task_names.NURTURE_ADVANCE, enrollment.pk)
         return enrollment
     return None
 
@@ -142,7 +143,7 @@ def nurture_advance(*, enrollment_id: int, now: datetime | None = None) -> bool:
         enrollment.save(update_fields=["next_position", "next_step_at"])
         Lead.objects.filter(pk=lead.pk).update(nurture_next_step_at=enrollment.next_step_at)
         if following.delay_hours == 0:
-            task_enqueue_on_commit("assignment.nurture_advance", enrollment.pk)
+            task_enqueue_on_commit(task_names.NURTURE_ADVANCE, enrollment.pk)
     return ran
 
 
@@ -183,7 +184,7 @@ def _perform(step: NurtureStep, run: NurtureStepRun, lead: Lead, now: datetime) 
     description = f"Step {step.position}: {step.get_action_display()}"
     if step.action == StepAction.EMAIL:
         description += f" “{render_subject(step.subject, lead)}”"
-        task_enqueue_on_commit("assignment.nurture_email_send", run.pk)
+        task_enqueue_on_commit(task_names.NURTURE_EMAIL_SEND, run.pk)
     elif step.action == StepAction.TASK:
         owner = (
             lead.assigned_to if step.task_for == "owner" and lead.assigned_to_id else a_manager()

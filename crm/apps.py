@@ -9,4 +9,4 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         # Register the tasks in every process: crm.effects sends them by name, and with
         # eager tasks (no broker) they run in the web process itself.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

@@ -7,6 +7,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from . import task_names
 from .effects import task_enqueue_on_commit
 from .models import Notification, User
 from .selectors import manager_list
@@ -31,7 +32,7 @@ def notification_queue(*, key: str, recipient: User, template: str, context: dic
         key=key, defaults={"recipient": recipient, "template": template, "context": context}
     )
     if created:
-        task_enqueue_on_commit("crm.notification_send", notification.pk)
+        task_enqueue_on_commit(task_names.NOTIFICATION_SEND, notification.pk)
     return notification
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from crm import task_names
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -344,10 +346,10 @@ LOGGING = {
 # --- Lead workflow ---------------------------------------------------------------------------
 # Celery task names started, in order, once a change to a lead commits (a capture, a new
 # activity, an edit); each takes the lead id.
-LEAD_CHANGED_TASKS: list[str] = ["scoring.lead_score"]
+LEAD_CHANGED_TASKS: list[str] = [task_names.LEAD_SCORE]
 # Started once a lead's new score commits, and once a bulk rescore has finished.
-LEAD_SCORED_TASKS: list[str] = ["assignment.lead_route"]
-LEADS_RESCORED_TASKS: list[str] = ["assignment.leads_route_ready"]
+LEAD_SCORED_TASKS: list[str] = [task_names.LEAD_ROUTE]
+LEADS_RESCORED_TASKS: list[str] = [task_names.LEADS_ROUTE_READY]
 # Database sessions a bulk rescore runs its chunks on at once (PostgreSQL; SQLite uses one).
 # Each keeps one database core busy: more than the database server's cores only queues.
 RESCORE_WORKERS = int(os.environ.get("RESCORE_WORKERS", "2"))

@@ -1,8 +1,10 @@
 from celery import shared_task
 
+from crm import task_names
+
 from .idempotency import idempotency_keys_purge
 
 
-@shared_task(name="leads.idempotency_keys_purge")
+@shared_task(name=task_names.IDEMPOTENCY_KEYS_PURGE)
 def idempotency_keys_purge_task() -> int:
     return idempotency_keys_purge()

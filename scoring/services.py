@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from crm import task_names
 from crm.effects import task_enqueue_on_commit, tasks_enqueue_on_commit
 from leads.models import Lead
 from leads.services import leads_qualify_by_score, qualified_fields
@@ -132,7 +133,7 @@ def leads_rescore_request(*, now: datetime | None = None) -> bool:
         # the worker that was to run it (its run outlived any run).
         state.requested_at, state.running_since = now, None
         state.save(update_fields=["requested_at", "running_since"])
-        task_enqueue_on_commit("scoring.leads_rescore")
+        task_enqueue_on_commit(task_names.LEADS_RESCORE)
     return True
 
 
@@ -188,5 +189,5 @@ def leads_rescore_run(
             state.running_since = None
             state.save(update_fields=["running_since"])
             if state.requested_at is not None:
-                task_enqueue_on_commit("scoring.leads_rescore")
+                task_enqueue_on_commit(task_names.LEADS_RESCORE)
         raise

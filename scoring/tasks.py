@@ -2,13 +2,15 @@ from datetime import datetime
 
 from celery import shared_task
 
+from crm import task_names
+
 from .services import RESCORE_RUN_STALE, lead_score, leads_rescore, leads_rescore_run
 
 # Two hours of waiting, past any run (the hard limit below), before it is a dead letter.
 RESCORE_WAIT_RETRIES = 12
 
 
-@shared_task(name="scoring.lead_score")
+@shared_task(name=task_names.LEAD_SCORE)
 def lead_score_task(lead_id: str) -> None:
     lead_score(lead_id=lead_id)
 
@@ -17,7 +19,7 @@ def lead_score_task(lead_id: str) -> None:
 # Minutes at millions of leads: its limits are its own, and under the broker's visibility timeout.
 @shared_task(
     bind=True,
-    name="scoring.leads_rescore",
+    name=task_names.LEADS_RESCORE,
     dedupe_atomic=False,
     soft_time_limit=3000,
     time_limit=3300,

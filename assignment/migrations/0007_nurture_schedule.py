@@ -2,6 +2,9 @@
 
 from django.db import migrations
 
+# The Celery task this schedule runs (crm.checks verifies it is registered).
+SCHEDULED_TASK = "assignment.nurture_run_due"
+
 TASK_NAME = "Run due nurture steps"
 
 
@@ -11,7 +14,7 @@ def create_schedule(apps, schema_editor):
     every, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,
-        defaults={"task": "assignment.nurture_run_due", "interval": every, "enabled": True},
+        defaults={"task": SCHEDULED_TASK, "interval": every, "enabled": True},
     )
 
 

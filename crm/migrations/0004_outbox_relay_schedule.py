@@ -2,6 +2,9 @@
 
 from django.db import migrations
 
+# The Celery task this schedule runs (crm.checks verifies it is registered).
+SCHEDULED_TASK = "crm.outbox_relay"
+
 TASK_NAME = "Publish pending tasks (outbox relay)"
 
 
@@ -11,7 +14,7 @@ def create_schedule(apps, schema_editor):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,
-        defaults={"task": "crm.outbox_relay", "interval": every_minute, "enabled": True},
+        defaults={"task": SCHEDULED_TASK, "interval": every_minute, "enabled": True},
     )
 
 

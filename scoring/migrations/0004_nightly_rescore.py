@@ -2,6 +2,9 @@
 
 from django.db import migrations
 
+# The Celery task this schedule runs (crm.checks verifies it is registered).
+SCHEDULED_TASK = "scoring.leads_rescore"
+
 TASK_NAME = "Nightly rescore of all leads"
 
 
@@ -13,7 +16,7 @@ def create_schedule(apps, schema_editor):
     )
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,
-        defaults={"task": "scoring.leads_rescore", "crontab": crontab, "enabled": True},
+        defaults={"task": SCHEDULED_TASK, "crontab": crontab, "enabled": True},
     )
 
 
