@@ -2,7 +2,7 @@ from celery import shared_task
 
 from crm import task_names
 
-from .idempotency import idempotency_keys_purge
+from .services.idempotency_keys import idempotency_keys_purge
 
 
 @shared_task(name=task_names.IDEMPOTENCY_KEYS_PURGE)

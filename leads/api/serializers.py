@@ -8,7 +8,7 @@ from crm.json_input import JSONTypesMixin
 from crm.models import Role, User
 from crm.openapi import BLANK, NO_NUL, NO_NUL_OR_EMPTY
 
-from ..capture import (
+from ..capture_input import (
     EXTRA_LIST_MAX,
     EXTRA_VALUE_MAX,
     KEY_MAX,
@@ -187,7 +187,7 @@ class CaptureInputSchema(OpenApiSerializerExtension):
     absent, a number sent for a text field is kept as its text, and fields the CRM does not
     know are kept with it, within bounds."""
 
-    target_class = "leads.capture.CaptureInputSerializer"
+    target_class = "leads.capture_input.CaptureInputSerializer"
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from crm.json_input import BoundedJSONParser
 from crm.permissions import IsManager
 
-from ..capture import (
+from ..capture_input import (
     CaptureInputSerializer,
     CaptureOutputSerializer,
     capture_kwargs,
@@ -37,7 +37,11 @@ from ..services import (
 )
 from ..throttling import CaptureKeyThrottle
 from .authentication import CaptureKeyAuthentication, HasCaptureKey
-from .idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent_response
+from .idempotency_header import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_RESPONSES,
+    idempotent_response,
+)
 from .serializers import (
     EventInputSerializer,
     LeadActivityInputSerializer,

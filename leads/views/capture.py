@@ -5,7 +5,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
-from ..capture import CaptureInputSerializer, capture_kwargs, capture_payload
+from ..capture_input import CaptureInputSerializer, capture_kwargs, capture_payload
 from ..models import CaptureForm, Channel
 from ..services import lead_capture
 from ..throttling import CaptureFormThrottle

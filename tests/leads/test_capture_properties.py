@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leads.capture import CAPTURE_KEYS
+from leads.capture_input import CAPTURE_KEYS
 from leads.models import Lead, LeadActivity
 
 pytestmark = pytest.mark.django_db

@@ -269,12 +269,12 @@ def test_the_schema_documents_the_header():
 def test_a_crash_after_the_capture_leaves_neither_the_capture_nor_a_stuck_key(
     capture_client, monkeypatch
 ):
-    from leads.api import idempotency
+    from leads.api import idempotency_header
 
     def crash(**kwargs):
         raise OSError("the process died before the response was stored")
 
-    monkeypatch.setattr(idempotency, "idempotency_key_complete", crash)
+    monkeypatch.setattr(idempotency_header, "idempotency_key_complete", crash)
     capture_client.raise_request_exception = False
 
     failed = post(capture_client, CAPTURE, BODY)

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
-from ..idempotency import (
+from ..services.idempotency_keys import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     idempotency_key_complete,

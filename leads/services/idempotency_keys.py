@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import IdempotencyKey
+from ..models import IdempotencyKey
 
 # Keys are kept at least this long; the purge removes them after it.
 KEEP_FOR = timedelta(hours=24)
