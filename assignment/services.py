@@ -15,7 +15,7 @@ from leads.selectors import CLOSED_STATUSES
 from leads.services import lead_assign
 
 from .models import AssignmentRule, RoutingSettings, rule_conditions_parse
-from .nurture import nurture_enroll
+from .nurture.enrollment import nurture_enroll
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,9 @@ from celery import shared_task
 from crm import task_names
 from crm.effects import task_enqueue_on_commit
 
-from .nurture import DUE_BATCH, nurture_advance, nurture_email_send, nurture_run_due
+from .nurture.emails import nurture_email_send
+from .nurture.leaving import nurture_leave
+from .nurture.steps import DUE_BATCH, nurture_advance, nurture_run_due
 from .services import ROUTE_BATCH, lead_route, leads_escalate_overdue, leads_route_ready
 
 
@@ -43,3 +45,9 @@ def nurture_run_due_task() -> int:
 @shared_task(name=task_names.NURTURE_EMAIL_SEND, announce_failure=False)
 def nurture_email_send_task(run_id: int) -> bool:
     return nurture_email_send(run_id=run_id)
+
+
+# A rescore chunk sends thousands of leads at once: closed a batch per transaction.
+@shared_task(name=task_names.NURTURE_LEAVE, dedupe_atomic=False)
+def nurture_leave_task(lead_ids: list[str]) -> int:
+    return nurture_leave(lead_ids=lead_ids)

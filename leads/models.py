@@ -110,16 +110,8 @@ class Lead(models.Model):
 
     custom_fields = models.JSONField(default=dict, blank=True)
 
-    # Nurturing: the lead's current sequence (assignment.NurtureEnrollment holds the detail).
-    nurture_sequence = models.ForeignKey(
-        "assignment.NurtureSequence",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,  # lead_nurture_idx, partial
-    )
-    nurture_next_step_at = models.DateTimeField(null=True, blank=True)
+    # Nurturing is assignment's: a lead's open NurtureEnrollment is its current sequence
+    # (selectors.lead_nurture_annotate reads it).
     do_not_email = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -142,11 +134,6 @@ class Lead(models.Model):
                 fields=["contact"],
                 name="lead_contact_idx",
                 condition=models.Q(contact__isnull=False),
-            ),
-            models.Index(
-                fields=["nurture_sequence"],
-                name="lead_nurture_idx",
-                condition=models.Q(nurture_sequence__isnull=False),
             ),
         ]
         constraints = [

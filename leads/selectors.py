@@ -1,7 +1,7 @@
 """Reads of leads, each scoped to what the asking user may see."""
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, F, FilteredRelation, Q, QuerySet, Value, When
 
 from crm.models import User
 
@@ -66,3 +66,73 @@ def task_visible_to(user: User) -> QuerySet[Task]:
 def task_open_list(*, user: User) -> QuerySet[Task]:
     """The user's own open tasks, on leads they may see."""
     return task_visible_to(user).filter(owner=user, completed_at__isnull=True)
+
+
+# Who may be nurtured: a lead nobody in sales has yet (unassigned, not qualified, neither
+# converted nor unqualified) that accepts email. Each cause that ends it, as field lookups any
+# of which is enough, first cause first: the first that holds is the reason nurturing records.
+NURTURE_ENDS: tuple[tuple[str, tuple[dict[str, object], ...]], ...] = (
+    ("unsubscribed", ({"do_not_email": True},)),
+    ("converted", ({"converted": True}, {"lead_status": LeadStatus.CONVERTED})),
+    ("disqualified", ({"lead_status": LeadStatus.UNQUALIFIED},)),
+    ("qualified", ({"qualified": True},)),
+    ("assigned", ({"assigned_to__isnull": False},)),
+)
+
+
+def _any_of(alternatives: tuple[dict[str, object], ...], prefix: str) -> Q:
+    q = Q()
+    for lookups in alternatives:
+        q |= Q(**{prefix + name: value for name, value in lookups.items()})
+    return q
+
+
+def lead_nurture_ended_q(prefix: str = "") -> Q:
+    """Leads that may no longer be nurtured; `prefix` reaches them through a relation
+    (`"lead__"` from a nurture enrollment)."""
+    q = Q()
+    for _, alternatives in NURTURE_ENDS:
+        q |= _any_of(alternatives, prefix)
+    return q
+
+
+def lead_nurture_end_reason(prefix: str = "") -> Case:
+    """Why the lead may no longer be nurtured (NURTURE_ENDS), or '' if it may."""
+    return Case(
+        *(
+            When(_any_of(alternatives, prefix), then=Value(reason))
+            for reason, alternatives in NURTURE_ENDS
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def lead_may_be_nurtured(*, lead_id: object) -> bool:
+    return Lead.objects.filter(pk=lead_id).exclude(lead_nurture_ended_q()).exists()
+
+
+def lead_nurture_annotate(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """The leads with their nurturing as the API and the lead page show it: `nurture_sequence`
+    (the sequence's name) and `nurture_next_step_at`, from the open enrollment, and null for a
+    lead that may no longer be nurtured, even before nurturing has recorded its exit.
+
+    Joins in the same query (at most one open enrollment per lead), so a list stays at its
+    number of queries. Read by relation name, so leads does not import assignment.
+    """
+    nurtured = ~lead_nurture_ended_q()
+    return leads.alias(
+        open_nurture=FilteredRelation(
+            "nurture_enrollments", condition=Q(nurture_enrollments__exited_at__isnull=True)
+        )
+    ).annotate(
+        nurture_sequence=Case(When(nurtured, then=F("open_nurture__sequence__name")), default=None),
+        nurture_next_step_at=Case(
+            When(nurtured, then=F("open_nurture__next_step_at")), default=None
+        ),
+    )
+
+
+def lead_with_nurture(lead: Lead) -> Lead:
+    """The lead read again with its nurturing (lead_nurture_annotate), as a write left it."""
+    return lead_nurture_annotate(Lead.objects.filter(pk=lead.pk)).get()

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crm.models import Role, User
@@ -72,4 +75,20 @@ def hostile_lead(rep) -> Lead:
     lead_assign(lead=lead, to=rep)
     lead_activity_log(lead=lead, type="note", description=payload, by=rep)
     TaskFactory(lead=lead, owner=rep, title=f"Call {payload}")
+    return lead
+
+
+def nurture_enrol(lead: Lead, *, next_step_in: timedelta = timedelta(hours=72)) -> Lead:
+    """Put the lead in the default nurture sequence as after its first step: the open
+    enrollment is its current sequence."""
+    from assignment.models import NurtureEnrollment, NurtureSequence
+
+    now = timezone.now()
+    NurtureEnrollment.objects.create(
+        lead=lead,
+        sequence=NurtureSequence.objects.get(name="Not ready yet"),
+        enrolled_at=now,
+        next_position=2,
+        next_step_at=now + next_step_in,
+    )
     return lead

@@ -32,9 +32,12 @@ class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
     email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
     response_time_seconds = serializers.SerializerMethodField()
-    nurture_sequence = serializers.SlugRelatedField(
-        slug_field="name", read_only=True, allow_null=True
+    # From the lead's open enrollment (selectors.lead_nurture_annotate): null once the lead may
+    # no longer be nurtured. Leads the API shows are read through that selector.
+    nurture_sequence = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The name of the sequence nurturing the lead."
     )
+    nurture_next_step_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Lead

@@ -20,7 +20,13 @@ from ..capture_input import (
 )
 from ..filters import LeadFilter, TaskFilter
 from ..models import Lead, Task
-from ..selectors import lead_activity_list, lead_visible_to, task_visible_to
+from ..selectors import (
+    lead_activity_list,
+    lead_nurture_annotate,
+    lead_visible_to,
+    lead_with_nurture,
+    task_visible_to,
+)
 from ..services import (
     Bant,
     LeadClosed,
@@ -119,7 +125,7 @@ class LeadViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Lead.objects.none()
-        return lead_visible_to(self.request.user).select_related("nurture_sequence")
+        return lead_nurture_annotate(lead_visible_to(self.request.user))
 
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
@@ -144,7 +150,7 @@ class LeadViewSet(
             if email and Lead.objects.filter(email=email).exclude(pk=lead.pk).exists():
                 raise ValidationError({"email": ["Another lead has this email."]}) from None
             raise
-        return Response(self.get_serializer(lead).data)
+        return Response(self.get_serializer(lead_with_nurture(lead)).data)
 
     @extend_schema(methods=["GET"], request=None, responses=LeadActivitySerializer(many=True))
     @extend_schema(
@@ -172,7 +178,7 @@ class LeadViewSet(
         serializer = LeadAssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = lead_assign(lead=lead, to=serializer.validated_data["user"], by=request.user)
-        return Response(LeadSerializer(lead).data)
+        return Response(LeadSerializer(lead_with_nurture(lead)).data)
 
     @extend_schema(
         request=QualifySerializer,
@@ -194,7 +200,9 @@ class LeadViewSet(
             lead = lead_qualify(lead=lead, bant=Bant(**serializer.validated_data), by=request.user)
         except LeadClosed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response({"qualified": lead.qualified, "lead": LeadSerializer(lead).data})
+        return Response(
+            {"qualified": lead.qualified, "lead": LeadSerializer(lead_with_nurture(lead)).data}
+        )
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -17,10 +17,11 @@ from .edit import (
     lead_update,
 )
 from .effects import lead_changed
+from .events import TimelineEntry, lead_status_step, lead_task_create, timeline_entries_add
 from .nurture import (
     lead_from_unsubscribe_token,
     lead_unsubscribe,
-    nurture_leave,
+    leads_nurture_leave,
     unsubscribe_token,
 )
 from .ownership import (
@@ -52,7 +53,11 @@ from .timeline import (
 __all__ = [
     "lead_from_unsubscribe_token",
     "lead_unsubscribe",
-    "nurture_leave",
+    "leads_nurture_leave",
+    "TimelineEntry",
+    "lead_status_step",
+    "lead_task_create",
+    "timeline_entries_add",
     "unsubscribe_token",
     "DISCOVERY_CALL",
     "Bant",

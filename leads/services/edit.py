@@ -8,8 +8,10 @@ from django.utils import timezone
 from crm.models import User
 
 from ..models import RESERVED_CUSTOM_FIELDS, ActivityType, Lead, LeadActivity, LeadStatus
+from ..selectors import CLOSED_STATUSES
 from .capture import CAPTURE_FIELDS, email_normalize, json_safe
 from .effects import lead_changed
+from .nurture import leads_nurture_leave
 from .ownership import lead_assign, lead_response_record
 
 EDITABLE_FIELDS = frozenset({*CAPTURE_FIELDS, "lead_source", "lead_status", "custom_fields"})
@@ -77,8 +79,13 @@ def lead_update(*, lead: Lead, data: dict[str, Any], by: User) -> Lead:
             lead.save(update_fields=[*changes, "updated_at"])
         if new_owner is not None:
             lead = lead_assign(lead=lead, to=new_owner[1], by=by)
-        if changes.get("lead_status", [None, None])[1] == LeadStatus.CONTACTED:
+        new_status = changes.get("lead_status", [None, None])[1]
+        if new_status == LeadStatus.CONTACTED:
             lead_response_record(lead=lead, at=timezone.now())
+        if new_status in CLOSED_STATUSES:
+            # Only qualifying and converting reach these today (lead_status_change_check);
+            # should an edit ever do it, the lead leaves nurturing as it does there.
+            leads_nurture_leave(lead_ids=[lead.pk])
         if changes:
             LeadActivity.objects.create(
                 lead=lead,

@@ -1,21 +1,40 @@
-"""The lead's side of nurturing: leaving a sequence, and unsubscribing from email."""
+"""The lead's side of nurturing: telling nurturing that leads may no longer be nurtured, and
+unsubscribing from email. Nurturing itself (sequences, enrollments) is assignment's."""
+
+from collections.abc import Iterable
+from uuid import UUID
 
 from django.core import signing
 from django.db import transaction
 
+from crm import task_names
+from crm.effects import task_enqueue_on_commit
+
 from ..models import ActivityType, Lead, LeadActivity
 
 UNSUBSCRIBE_SALT = "leads.unsubscribe"
+# Lead ids per query: SQLite takes at most 32,766 parameters in a statement.
+IDS_PER_QUERY = 2000
 
 
-def nurture_leave(lead: Lead) -> None:
-    """Take the lead out of its sequence (it was assigned, qualified, converted or
-    disqualified); the sequence's runner closes the enrollment when it next looks."""
-    if lead.nurture_sequence_id is None:
-        return
-    lead.nurture_sequence = None
-    lead.nurture_next_step_at = None
-    Lead.objects.filter(pk=lead.pk).update(nurture_sequence=None, nurture_next_step_at=None)
+def leads_nurture_leave(*, lead_ids: Iterable[UUID]) -> int:
+    """These leads may no longer be nurtured (assigned to a rep, qualified, unqualified,
+    converted or unsubscribed): nurturing closes their enrollments once this commits, all of
+    them in one task. Leads in no sequence need nothing; nurturing's due runner also sweeps,
+    so a message lost cannot keep a lead in a sequence. Returns how many were in one."""
+    ids = list(lead_ids)
+    nurtured: list[str] = []
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        in_sequence = Lead.objects.filter(
+            pk__in=ids[start : start + IDS_PER_QUERY],
+            # Both on one join: an open enrollment, not "no enrollment" (a LEFT JOIN's NULL).
+            nurture_enrollments__isnull=False,
+            nurture_enrollments__exited_at__isnull=True,
+        ).order_by()
+        nurtured += (str(pk) for pk in in_sequence.values_list("pk", flat=True))
+    if nurtured:
+        task_enqueue_on_commit(task_names.NURTURE_LEAVE, nurtured)
+    return len(nurtured)
 
 
 def unsubscribe_token(lead: Lead) -> str:
@@ -40,8 +59,8 @@ def lead_unsubscribe(*, lead: Lead, how: str) -> bool:
             return False
         lead.do_not_email = True
         lead.save(update_fields=["do_not_email", "updated_at"])
-        nurture_leave(lead)
         LeadActivity.objects.create(
             lead=lead, type=ActivityType.UNSUBSCRIBED, description=f"Unsubscribed ({how})"
         )
+        leads_nurture_leave(lead_ids=[lead.pk])
     return True

@@ -10,7 +10,7 @@ from crm.notifications import notification_queue
 from crm.selectors import manager_list
 
 from ..models import ActivityType, FollowUpStep, Lead, LeadActivity, LeadStatus, Task
-from .nurture import nurture_leave
+from .nurture import leads_nurture_leave
 
 # The rep activities that count as the first response to a new lead.
 RESPONSE_TYPES = frozenset({ActivityType.CALL, ActivityType.EMAIL_SENT, ActivityType.MEETING})
@@ -60,7 +60,7 @@ def lead_assign(
         tasks_follow_owner(lead=lead, to=to)
         if to is None:
             return lead
-        nurture_leave(lead)  # sales has it now
+        leads_nurture_leave(lead_ids=[lead.pk])  # sales has it now
         first_owner = not (
             LeadActivity.objects.filter(lead=lead, type=ActivityType.ASSIGNED)
             .exclude(pk=activity.pk)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from crm.models import User
 
 from ..models import ActivityType, Lead, LeadActivity, LeadStatus, Task, TaskPriority
-from .nurture import nurture_leave
+from .nurture import leads_nurture_leave
 from .ownership import tasks_close_open
 
 DISCOVERY_CALL = "Schedule discovery call"
@@ -48,14 +48,12 @@ class Qualification:
 
 
 def qualified_fields(now: datetime) -> dict[str, object]:
-    """A qualified lead's fields, whatever qualified it. Sales has the lead now, so it leaves
-    nurturing too: the sequence's runner closes the enrollment when it next looks."""
+    """A qualified lead's fields, whatever qualified it. Sales has the lead now, so it may no
+    longer be nurtured: what the qualification owes (qualifications_record) includes leaving."""
     return {
         "qualified": True,
         "qualified_at": now,
         "lead_status": LeadStatus.QUALIFIED,
-        "nurture_sequence": None,
-        "nurture_next_step_at": None,
     }
 
 
@@ -63,12 +61,14 @@ def qualifications_record(
     *, qualified: Sequence[Qualification], now: datetime, by: User | None = None
 ) -> None:
     """What every qualification owes, once the lead's fields say qualified (qualified_fields):
-    a timeline entry saying why, and a discovery call for the owner within a day. A lead
-    without an owner has a call without one, which follows the lead to its first owner.
-    Two INSERTs however many leads, so the bulk rescore spends them only on what it qualifies.
+    a timeline entry saying why, a discovery call for the owner within a day, and the end of
+    its nurturing. A lead without an owner has a call without one, which follows the lead to
+    its first owner. A fixed number of statements however many leads, so the bulk rescore
+    spends them only on what it qualifies.
     """
     if not qualified:
         return
+    leads_nurture_leave(lead_ids=[q.lead_id for q in qualified])
     LeadActivity.objects.bulk_create(
         LeadActivity(
             lead_id=q.lead_id,
@@ -149,7 +149,7 @@ def lead_qualify(*, lead: Lead, bant: Bant, by: User) -> Lead:
             )
             qualifications_record(qualified=[qualification], now=now, by=by)
         else:
-            nurture_leave(lead)
+            leads_nurture_leave(lead_ids=[lead.pk])
             LeadActivity.objects.create(
                 lead=lead,
                 type=ActivityType.DISQUALIFIED,
@@ -168,7 +168,7 @@ def lead_mark_converted(*, lead: Lead, contact_id, by: User, details: dict) -> L
     lead.contact_id = contact_id
     lead.lead_status = LeadStatus.CONVERTED
     lead.save(update_fields=["converted", "converted_at", "contact", "lead_status", "updated_at"])
-    nurture_leave(lead)
+    leads_nurture_leave(lead_ids=[lead.pk])
     LeadActivity.objects.create(
         lead=lead,
         type=ActivityType.CONVERTED,

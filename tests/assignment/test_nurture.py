@@ -8,9 +8,11 @@ from django.test import Client
 from django.utils import timezone
 
 from assignment.models import NurtureEnrollment, NurtureSequence, NurtureStepRun
-from assignment.nurture import nurture_advance, nurture_email_send, nurture_run_due
+from assignment.nurture.emails import nurture_email_send
+from assignment.nurture.steps import nurture_advance, nurture_run_due
 from assignment.services import lead_route
 from leads.models import Lead, Task
+from leads.selectors import lead_with_nurture
 from leads.services import Bant, lead_assign, lead_event_record, lead_qualify
 from tests.factories import LeadFactory, ManagerFactory, UserFactory
 
@@ -45,7 +47,7 @@ def test_a_cold_unassigned_lead_is_enrolled_once_and_welcomed_at_once(run_on_com
     run_on_commit(lambda: lead_route(lead_id=lead.pk))
 
     assert lead.assigned_to is None
-    assert lead.nurture_sequence.name == "Not ready yet"
+    assert lead_with_nurture(lead).nurture_sequence == "Not ready yet"
     assert NurtureEnrollment.objects.filter(lead=lead).count() == 1
     assert [m.to for m in mail.outbox] == [[lead.email]]
     welcome = mail.outbox[0]
@@ -90,8 +92,7 @@ def test_later_steps_run_when_due_and_each_only_once(run_on_commit):
     assert (task.title, task.owner) == ("Review this nurtured lead", manager)
     enrollment.refresh_from_db()
     assert enrollment.exit_reason == "completed"
-    lead.refresh_from_db()
-    assert lead.nurture_sequence is None
+    assert lead_with_nurture(lead).nurture_sequence is None
     assert NurtureStepRun.objects.filter(enrollment=enrollment).count() == 4
 
 
@@ -135,7 +136,7 @@ def test_every_nurture_email_carries_a_one_click_unsubscribe(run_on_commit, clie
     assert response.status_code == 200
     assert b"You are unsubscribed" in response.content
     lead.refresh_from_db()
-    assert lead.do_not_email and lead.nurture_sequence is None
+    assert lead.do_not_email and lead_with_nurture(lead).nurture_sequence is None
     # Every later step respects it: the sequence ends instead of emailing.
     mail.outbox.clear()
     run_on_commit(lambda: nurture_run_due(now=timezone.now() + 1000 * HOUR))
@@ -187,7 +188,7 @@ def test_engagement_lifts_a_nurtured_lead_to_sales(run_on_commit):
     )
     run_on_commit(lambda: lead_event_record(email=lead.email, type="page_viewed"))
     lead.refresh_from_db()
-    assert lead.nurture_sequence is not None and lead.score < 70
+    assert lead_with_nurture(lead).nurture_sequence is not None and lead.score < 70
 
     for _ in range(2):
         run_on_commit(lambda: lead_event_record(email=lead.email, type="demo_requested"))
@@ -195,7 +196,7 @@ def test_engagement_lifts_a_nurtured_lead_to_sales(run_on_commit):
     lead.refresh_from_db()
     assert lead.score >= 70
     assert lead.assigned_to == rep
-    assert lead.nurture_sequence is None
+    assert lead_with_nurture(lead).nurture_sequence is None
     run_on_commit(lambda: nurture_run_due(now=timezone.now() + 1000 * HOUR))
     assert NurtureEnrollment.objects.get(lead=lead).exit_reason in {"assigned", "qualified"}
 
@@ -286,8 +287,7 @@ def test_a_qualified_lead_is_never_enrolled_again(run_on_commit, manager):
 
     run_on_commit(lambda: lead_route(lead_id=lead.pk))
 
-    lead.refresh_from_db()
-    assert lead.nurture_sequence is None
+    assert lead_with_nurture(lead).nurture_sequence is None
     assert not NurtureEnrollment.objects.filter(lead=lead).exists()
 
 
@@ -407,3 +407,138 @@ def test_a_rendered_subject_is_cut_at_200_characters_and_a_body_at_100_kb(run_on
     assert footer.startswith("No more emails from us: http://")
     step_note = lead.activities.get(type="nurture_step").description
     assert len(step_note) < 300
+
+
+# Leaving nurture: one way out, recorded as soon as the cause commits, once.
+
+
+def _convert(lead, rep, manager):
+    from conversion.services import lead_convert
+
+    lead_convert(lead=lead, by=manager, force=True)
+
+
+def _qualify_by_score(lead, rep, manager):
+    from scoring.models import ScoringSettings
+    from scoring.services import lead_score
+
+    ScoringSettings.objects.update_or_create(pk=1, defaults={"qualify_threshold": 15})
+    Lead.objects.filter(pk=lead.pk).update(title="VP Sales", company="", industry="")
+    lead_score(lead_id=lead.pk)
+
+
+def _unsubscribe(lead, rep, manager):
+    from leads.services import lead_unsubscribe
+
+    lead_unsubscribe(lead=lead, how="link")
+
+
+CAUSES = [
+    pytest.param(
+        lambda lead, rep, manager: lead_assign(lead=lead, to=rep), "assigned", id="assign"
+    ),
+    pytest.param(
+        lambda lead, rep, manager: lead_qualify(
+            lead=lead, bant=Bant(True, True, True, True), by=manager
+        ),
+        "qualified",
+        id="bant-qualify",
+    ),
+    pytest.param(
+        lambda lead, rep, manager: lead_qualify(
+            lead=lead, bant=Bant(False, True, True, True), by=manager
+        ),
+        "disqualified",
+        id="bant-disqualify",
+    ),
+    pytest.param(_qualify_by_score, "qualified", id="score"),
+    pytest.param(_unsubscribe, "unsubscribed", id="unsubscribe"),
+    pytest.param(_convert, "converted", id="convert"),
+]
+
+
+@pytest.mark.parametrize(("cause", "reason"), CAUSES)
+def test_leaving_nurture_is_recorded_once_when_its_cause_commits(
+    run_on_commit, cause, reason, manager
+):
+    rep = UserFactory()
+    lead = cold_lead()
+    enrollment = enrol(lead, run_on_commit)
+    mail.outbox.clear()
+
+    run_on_commit(lambda: cause(lead, rep, manager))
+
+    enrollment.refresh_from_db()
+    assert enrollment.exited_at is not None and enrollment.exit_reason == reason
+    assert enrollment.next_step_at is None
+    exits = lead.activities.filter(type="nurture_exited")
+    assert [a.description for a in exits] == [f"Nurture Not ready yet ended: {reason}"]
+    # The runner finds nothing left to close, and sends nothing more.
+    run_on_commit(lambda: nurture_run_due(now=timezone.now() + 1000 * HOUR))
+    assert lead.activities.filter(type="nurture_exited").count() == 1
+    assert not [m for m in mail.outbox if m.to == [lead.email]]
+
+
+def test_a_lost_leave_message_is_made_good_by_the_due_runner(run_on_commit):
+    rep = UserFactory()
+    lead = cold_lead()
+    enrollment = enrol(lead, run_on_commit)
+    lead_assign(lead=lead, to=rep)  # committed, but its message never ran
+
+    run_on_commit(lambda: nurture_run_due(now=timezone.now()))  # nothing is due yet
+
+    enrollment.refresh_from_db()
+    assert enrollment.exit_reason == "assigned"
+    assert lead.activities.filter(type="nurture_exited").count() == 1
+
+
+def test_a_rescore_that_qualifies_many_nurtured_leads_sends_one_leave_message(rep):
+    from crm.models import OutboxMessage
+    from scoring.models import ScoringSettings
+    from scoring.services import leads_rescore
+    from tests.factories import nurture_enrol
+
+    ScoringSettings.objects.update_or_create(pk=1, defaults={"qualify_threshold": 15})
+    hot = [nurture_enrol(LeadFactory(title="VP Sales", company="", industry="")) for _ in range(3)]
+    LeadFactory(title="VP Sales", company="", industry="")  # qualified, never nurtured
+
+    leads_rescore(chunk_size=100)
+
+    [message] = OutboxMessage.objects.filter(task="assignment.nurture_leave")
+    assert sorted(message.args[0]) == sorted(str(lead.pk) for lead in hot)
+
+
+def test_the_api_shows_no_nurture_right_after_assignment(run_on_commit, manager_client):
+    rep = UserFactory()
+    lead = cold_lead()
+    enrollment = enrol(lead, run_on_commit)
+
+    # The exit is not recorded yet (its message waits for the commit)...
+    body = manager_client.post(
+        f"/api/v1/leads/{lead.pk}/assign/", {"user": rep.pk}, format="json"
+    ).json()
+    enrollment.refresh_from_db()
+    assert enrollment.exited_at is None
+
+    # ...yet the lead no longer shows a sequence, in the answer or when read again.
+    assert (body["nurture_sequence"], body["nurture_next_step_at"]) == (None, None)
+    again = manager_client.get(f"/api/v1/leads/{lead.pk}/").json()
+    assert (again["nurture_sequence"], again["nurture_next_step_at"]) == (None, None)
+    listed = manager_client.get("/api/v1/leads/").json()["results"]
+    assert [(r["nurture_sequence"], r["nurture_next_step_at"]) for r in listed] == [(None, None)]
+
+
+def test_a_lead_has_at_most_one_open_enrollment():
+    from django.db import IntegrityError, transaction
+
+    lead = cold_lead()
+    first = NurtureSequence.objects.get(name="Not ready yet")
+    second = NurtureSequence.objects.create(name="Webinar follow-up")
+    now = timezone.now()
+    NurtureEnrollment.objects.create(lead=lead, sequence=first, enrolled_at=now)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NurtureEnrollment.objects.create(lead=lead, sequence=second, enrolled_at=now)
+
+    NurtureEnrollment.objects.filter(lead=lead).update(exited_at=now, exit_reason="completed")
+    NurtureEnrollment.objects.create(lead=lead, sequence=second, enrolled_at=now)  # closed: fine

@@ -10,6 +10,7 @@ from assignment.models import AssignmentRule, RoutingSettings, Team
 from assignment.services import lead_route, leads_route_ready
 from crm.models import Notification
 from leads.models import Lead, LeadActivity, LeadStatus, Task
+from leads.selectors import lead_with_nurture
 from scoring.services import leads_rescore
 from tests.factories import LeadFactory, ManagerFactory, UserFactory
 
@@ -43,7 +44,7 @@ def test_a_lead_below_the_threshold_waits(reps, on_commit):
     assert lead.assigned_to is None
     assert lead.lead_status == LeadStatus.NEW
     assert not lead.activities.filter(type="assigned").exists()
-    assert lead.nurture_sequence.name == "Not ready yet"  # nurtured meanwhile
+    assert lead_with_nurture(lead).nurture_sequence == "Not ready yet"  # nurtured meanwhile
 
 
 def test_the_threshold_is_editable(reps, on_commit):

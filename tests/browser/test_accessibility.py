@@ -15,7 +15,7 @@ from conversion.models import Contact
 from crm.models import User
 from leads.management.commands.seed_demo import DEMO_PASSWORD
 from leads.models import CaptureForm, LeadStatus
-from leads.selectors import lead_visible_to
+from leads.selectors import lead_nurture_annotate, lead_visible_to
 from leads.services import unsubscribe_token
 from tests.browser.helpers import log_in
 
@@ -35,7 +35,7 @@ def lead_pages(user: User) -> list[str]:
     leads = lead_visible_to(user).order_by("created_at")
     states = [leads.filter(lead_status=status) for status in LeadStatus.values] + [
         leads.filter(assigned_to__isnull=True),
-        leads.filter(nurture_sequence__isnull=False),
+        lead_nurture_annotate(leads).filter(nurture_sequence__isnull=False),
         leads.filter(do_not_email=True),
         leads.filter(response_escalated_at__isnull=False),
     ]

@@ -23,7 +23,7 @@ from django.urls import Resolver404, resolve
 from conversion.models import Contact
 from crm.models import Role, User
 from leads.models import LeadStatus
-from leads.selectors import lead_visible_to
+from leads.selectors import lead_nurture_annotate, lead_visible_to
 from tests.strict_templates import strict_templates
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -177,7 +177,7 @@ def pages_of_every_state(user: User) -> list[str]:
     leads = lead_visible_to(user).order_by("created_at")
     states = [leads.filter(lead_status=status) for status in LeadStatus.values] + [
         leads.filter(assigned_to__isnull=True),
-        leads.filter(nurture_sequence__isnull=False),
+        lead_nurture_annotate(leads).filter(nurture_sequence__isnull=False),
         leads.filter(do_not_email=True),
         leads.filter(response_escalated_at__isnull=False),
         leads.filter(first_response_at__isnull=False),

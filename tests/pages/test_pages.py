@@ -8,7 +8,7 @@ from django.test import Client
 from conversion.models import Contact
 from leads.models import LeadActivity, Task
 from leads.services import lead_assign
-from tests.factories import LeadActivityFactory, LeadFactory, UserFactory
+from tests.factories import LeadActivityFactory, LeadFactory, UserFactory, nurture_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -251,15 +251,17 @@ def test_a_dashboard_range_it_cannot_show_answers_400(manager_page, query):
 
 
 def test_the_lead_page_says_when_a_lead_must_not_be_emailed_and_its_nurture(manager_page):
-    from assignment.models import NurtureSequence
+    nurtured = nurture_enrol(LeadFactory())
+    # Unsubscribing ends nurturing: the page says so before nurturing has recorded the exit.
+    unsubscribed = nurture_enrol(LeadFactory(do_not_email=True))
 
-    sequence = NurtureSequence.objects.first() or NurtureSequence.objects.create(name="Warm up")
-    lead = LeadFactory(do_not_email=True, nurture_sequence=sequence)
+    html = manager_page.get(f"/leads/{nurtured.pk}/").content.decode()
+    unsubscribed_html = manager_page.get(f"/leads/{unsubscribed.pk}/").content.decode()
 
-    html = manager_page.get(f"/leads/{lead.pk}/").content.decode()
-
-    assert "Unsubscribed: do not email" in html
-    assert f"<dt>Nurture</dt><dd>{sequence.name}" in html
+    assert "<dt>Nurture</dt><dd>Not ready yet, next step " in html
+    assert "Unsubscribed: do not email" not in html
+    assert "Unsubscribed: do not email" in unsubscribed_html
+    assert "<dt>Nurture</dt>" not in unsubscribed_html
 
 
 def test_the_owner_choices_name_reps_as_people(manager_page, rep):

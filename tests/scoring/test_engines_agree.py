@@ -16,7 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assignment.models import NurtureSequence
+from assignment.models import NurtureEnrollment, NurtureSequence
+from crm import task_names
 from crm.conditions import (
     CUSTOM_PREFIX,
     LEAD_FIELDS,
@@ -27,7 +28,9 @@ from crm.conditions import (
     Condition,
     ConditionError,
 )
+from crm.models import OutboxMessage
 from leads.models import Lead, LeadActivity, LeadStatus, Task
+from leads.selectors import lead_nurture_annotate
 from scoring.models import Category, ScoringRule, ScoringSettings
 from scoring.rules import SCORING_FIELDS
 from scoring.services import lead_score, leads_rescore
@@ -189,12 +192,22 @@ def leads(draw):
 
 def leads_make(lead_rows, *, owner, sequence, now) -> None:
     """The drawn leads, as they were before any scoring, with their histories."""
-    Lead.objects.all().delete()  # and, with them, activities and tasks
-    for lead, _, owned, nurtured in lead_rows:
+    Lead.objects.all().delete()  # and, with them, activities, tasks and enrollments
+    OutboxMessage.objects.filter(task=task_names.NURTURE_LEAVE).delete()
+    for lead, _, owned, _ in lead_rows:
         lead.assigned_to = owner if owned else None
-        lead.nurture_sequence = sequence if nurtured else None
-        lead.nurture_next_step_at = now + timedelta(days=2) if nurtured else None
     Lead.objects.bulk_create([lead for lead, *_ in lead_rows])
+    NurtureEnrollment.objects.bulk_create(
+        NurtureEnrollment(
+            lead=lead,
+            sequence=sequence,
+            enrolled_at=now,
+            next_position=2,
+            next_step_at=now + timedelta(days=2),
+        )
+        for lead, _, _, nurtured in lead_rows
+        if nurtured
+    )
     LeadActivity.objects.bulk_create(
         LeadActivity(lead=lead, type=kind, created_at=now - timedelta(days=age, hours=1))
         for lead, ages, *_ in lead_rows
@@ -206,7 +219,12 @@ def outcome() -> dict:
     """What scoring left on each lead, its timeline and its tasks, in terms both runs share
     (each run has its own now: times are compared with the lead's qualified_at)."""
     result = {}
-    for lead in Lead.objects.order_by("pk"):
+    leaving = {
+        lead_id
+        for message in OutboxMessage.objects.filter(task=task_names.NURTURE_LEAVE)
+        for lead_id in message.args[0]
+    }
+    for lead in lead_nurture_annotate(Lead.objects.order_by("pk")):
         qualified_at = lead.qualified_at
         result[lead.pk] = (
             lead.score,
@@ -214,8 +232,9 @@ def outcome() -> dict:
             lead.qualified,
             lead.lead_status,
             qualified_at is not None,
-            lead.nurture_sequence_id,
+            lead.nurture_sequence,
             lead.nurture_next_step_at is not None,
+            str(lead.pk) in leaving,
             sorted(
                 (a.type, a.description, a.metadata, a.created_by_id, a.created_at == qualified_at)
                 for a in LeadActivity.objects.filter(lead=lead).exclude(type__in=ACTIVITY_TYPES)

@@ -9,14 +9,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assignment.models import NurtureEnrollment, NurtureSequence
-from assignment.nurture import nurture_run_due
+from assignment.models import NurtureEnrollment
+from assignment.nurture.steps import nurture_run_due
+from crm import task_names
+from crm.models import OutboxMessage
 from leads.models import Lead, LeadActivity, LeadStatus, Task
+from leads.selectors import lead_with_nurture
 from leads.services import lead_assign
 from scoring.models import ScoringSettings
 from scoring.services import lead_score, leads_rescore
 
-from ..factories import LeadFactory
+from ..factories import LeadFactory, nurture_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +41,9 @@ def hot_lead(**fields) -> Lead:
     return LeadFactory(**{"title": "VP Sales", "company": "", "industry": "", **fields})
 
 
-def nurtured(lead: Lead) -> Lead:
-    sequence = NurtureSequence.objects.get(name="Not ready yet")
-    NurtureEnrollment.objects.create(
-        lead=lead, sequence=sequence, enrolled_at=timezone.now(), next_position=2,
-        next_step_at=timezone.now() + timedelta(hours=72),
-    )  # fmt: skip
-    Lead.objects.filter(pk=lead.pk).update(
-        nurture_sequence=sequence, nurture_next_step_at=timezone.now() + timedelta(hours=72)
-    )
-    return lead
-
-
 @pytest.mark.parametrize("score", SERVICES)
 def test_qualifying_by_score_records_why_schedules_a_call_and_ends_nurturing(score, rep):
-    lead = nurtured(hot_lead(assigned_to=rep))
+    lead = nurture_enrol(hot_lead(assigned_to=rep))
     LeadFactory(title="Engineer", company="", industry="")  # scored, not qualified
     started = timezone.now()
 
@@ -61,7 +52,12 @@ def test_qualifying_by_score_records_why_schedules_a_call_and_ends_nurturing(sco
     lead.refresh_from_db()
     assert lead.qualified and lead.lead_status == LeadStatus.QUALIFIED
     assert lead.qualified_at >= started
-    assert (lead.nurture_sequence, lead.nurture_next_step_at) == (None, None)
+    shown = lead_with_nurture(lead)
+    assert (shown.nurture_sequence, shown.nurture_next_step_at) == (None, None)
+    # Its exit is asked for as the scoring commits; the runner's sweep would make it good.
+    assert OutboxMessage.objects.filter(task=task_names.NURTURE_LEAVE).get().args == [
+        [str(lead.pk)]
+    ]
     activity = LeadActivity.objects.get(type="qualified")
     assert activity.lead == lead
     assert activity.description == "Qualified by score: 15 reached the threshold of 15"
