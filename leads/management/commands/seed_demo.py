@@ -20,6 +20,7 @@ from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from assignment.models import NurtureEnrollment
 from assignment.services import leads_escalate_overdue
 from conversion.models import Company, Contact, Deal
 from conversion.services import lead_convert
@@ -333,13 +334,9 @@ class Command(BaseCommand):
             # A manager hands a lead routing left alone to a rep (the first two fixed ones
             # to two different reps).
             rep = reps[i % len(reps)] if i < len(FIXED_FATES) else rng.choice(reps)
-            lead = lead_assign(
-                lead=lead,
-                to=rep,
-                by=manager,
-                reason="demo",
-                now=self._after(rng, lead.created_at, now, 1, 48),
-            )
+            assigned = self._after(rng, lead.created_at, now, 1, 48)
+            lead = lead_assign(lead=lead, to=rep, by=manager, reason="demo", now=assigned)
+            self._nurture_exit_shift(lead, assigned, since=assigned)
         elif i in (1, 2) and lead.assigned_to_id != reps[i - 1].pk:
             lead = lead_assign(lead=lead, to=reps[i - 1], by=manager, now=lead.assigned_at)
         owner = lead.assigned_to
@@ -409,6 +406,15 @@ class Command(BaseCommand):
             setattr(lead, name, value)
 
     @staticmethod
+    def _nurture_exit_shift(lead: Lead, at: datetime, since: datetime) -> None:
+        """Nurturing records a lead's exit once the call that ended it commits, at the time of
+        loading: move an exit recorded since `since` to when that call happened."""
+        LeadActivity.objects.filter(
+            lead=lead, type=ActivityType.NURTURE_EXITED, created_at__gte=since
+        ).update(created_at=at)
+        NurtureEnrollment.objects.filter(lead=lead, exited_at__gte=since).update(exited_at=at)
+
+    @staticmethod
     def _shift(lead: Lead, kind: str, at: datetime, tasks: bool = False) -> None:
         """Move the lead's latest `kind` activity (and the tasks written with it) to `at`.
 
@@ -420,6 +426,7 @@ class Command(BaseCommand):
             return
         delta = activity.created_at - at
         LeadActivity.objects.filter(pk=activity.pk).update(created_at=at)
+        Command._nurture_exit_shift(lead, at, since=activity.created_at)
         if tasks:
             # The tasks the same service call made: they are written after its activity.
             Task.objects.filter(lead=lead, created_at__gte=activity.created_at).update(
