@@ -2,17 +2,19 @@
 
 import logging
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from crm.conditions import ConditionError
-from crm.models import Role, User
+from crm.models import User
 from crm.notifications import managers_notify
-from leads.models import ActivityType, Lead, LeadActivity, LeadStatus
-from leads.selectors import CLOSED_STATUSES
-from leads.services import lead_assign
+from crm.selectors import lead_assignee_list
+from leads.models import ActivityType, Lead
+from leads.selectors import lead_open_q
+from leads.services import lead_assign, lead_email_context, lead_escalation_record
 
 from .models import AssignmentRule, RoutingSettings, rule_conditions_parse
 from .nurture.enrollment import nurture_enroll
@@ -22,19 +24,16 @@ logger = logging.getLogger(__name__)
 ESCALATION_BATCH = 200
 
 
-def reps_available() -> "list[User]":
-    """Active, available reps, locked in pk order so concurrent routers take turns."""
-    return list(
-        User.objects.select_for_update()
-        .filter(role=Role.REP, is_active=True, is_available=True)
-        .order_by("pk")
-    )
+def reps_available_lock() -> list[User]:
+    """Lock and return the reps routing may give a lead to now: those who may receive a lead
+    and are not away. Locked in pk order so concurrent routers take turns without deadlock."""
+    return list(lead_assignee_list().select_for_update().filter(is_available=True).order_by("pk"))
 
 
 def rep_pick(candidates: list[User]) -> User | None:
     """The candidate with the fewest open leads, under their cap; ties to the longest idle.
 
-    Callers hold the candidates' row locks (reps_available), so two routers never both see
+    Callers hold the candidates' row locks (reps_available_lock), so two routers never both see
     the same counts and pick the same rep.
     """
     if not candidates:
@@ -43,10 +42,7 @@ def rep_pick(candidates: list[User]) -> User | None:
         row["pk"]: row
         for row in User.objects.filter(pk__in=[rep.pk for rep in candidates])
         .annotate(
-            open_leads=Count(
-                "leads",
-                filter=Q(leads__converted=False) & ~Q(leads__lead_status=LeadStatus.UNQUALIFIED),
-            ),
+            open_leads=Count("leads", filter=lead_open_q("leads__")),
             last_assigned=Max("leads__assigned_at"),
         )
         .values("pk", "open_leads", "last_assigned")
@@ -94,7 +90,7 @@ def rule_candidates(lead: Lead, available: list[User]) -> tuple[AssignmentRule |
     return None, available
 
 
-def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
+def lead_route(*, lead_id: UUID | str, now: datetime | None = None) -> User | None:
     """Hand an unassigned lead to a rep if it is ready for sales; return the rep.
 
     A chat lead goes at once to an available rep, whatever its score; any other lead only
@@ -104,8 +100,7 @@ def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
     with transaction.atomic():
         lead = (
             Lead.objects.select_for_update()
-            .filter(pk=lead_id, assigned_to__isnull=True)
-            .exclude(lead_status__in=CLOSED_STATUSES)
+            .filter(lead_open_q(), pk=lead_id, assigned_to__isnull=True)
             .first()
         )
         if lead is None:
@@ -114,13 +109,13 @@ def lead_route(*, lead_id, now: datetime | None = None) -> User | None:
         if not chat and lead.score < settings.sales_ready_threshold:
             nurture_enroll(lead=lead, now=now)  # not ready for sales: nurture it meanwhile
             return None
-        available = reps_available()
+        available = reps_available_lock()
         rule, candidates = rule_candidates(lead, available)
         rep = rep_pick(candidates)
         if rep is None and rule is not None:
             rep = rep_pick(available)  # the rule's reps are full: fall back to everyone
         if rep is None:
-            lead_managers_notify(
+            managers_notify_about_lead(
                 key=f"no-rep:{lead.pk}",
                 template="assignment/email/no_rep_available",
                 lead=lead,
@@ -141,8 +136,7 @@ def leads_route_ready(*, limit: int = ROUTE_BATCH) -> tuple[int, int]:
     """
     threshold = RoutingSettings.load().sales_ready_threshold
     ready = list(
-        Lead.objects.filter(assigned_to__isnull=True, score__gte=threshold)
-        .exclude(lead_status__in=CLOSED_STATUSES)
+        Lead.objects.filter(lead_open_q(), assigned_to__isnull=True, score__gte=threshold)
         .order_by("-score", "created_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -150,16 +144,9 @@ def leads_route_ready(*, limit: int = ROUTE_BATCH) -> tuple[int, int]:
     return len(ready), routed
 
 
-def lead_managers_notify(*, key: str, template: str, lead: Lead) -> None:
-    context = {
-        "lead_id": str(lead.pk),
-        "lead_name": lead.full_name or lead.email,
-        "company": lead.company,
-        "score": lead.score,
-        "grade": lead.grade,
-        "email": lead.email,
-    }
-    managers_notify(key=key, template=template, context=context)
+def managers_notify_about_lead(*, key: str, template: str, lead: Lead) -> None:
+    """Email every active manager about the lead, once per manager and `key`."""
+    managers_notify(key=key, template=template, context=lead_email_context(lead))
 
 
 def leads_escalate_overdue(*, now: datetime | None = None) -> int:
@@ -169,12 +156,12 @@ def leads_escalate_overdue(*, now: datetime | None = None) -> int:
     deadline = now - timedelta(hours=RoutingSettings.load().response_sla_hours)
     overdue = (
         Lead.objects.filter(
+            lead_open_q(),
             assigned_to__isnull=False,
             assigned_at__lt=deadline,
             first_response_at__isnull=True,
             response_escalated_at__isnull=True,
         )
-        .exclude(lead_status__in=CLOSED_STATUSES)
         .order_by("assigned_at")
         .values_list("pk", flat=True)[:ESCALATION_BATCH]
     )
@@ -183,7 +170,9 @@ def leads_escalate_overdue(*, now: datetime | None = None) -> int:
     )
 
 
-def lead_escalate(*, lead_id, deadline: datetime, now: datetime) -> bool:
+def lead_escalate(*, lead_id: UUID | str, deadline: datetime, now: datetime) -> bool:
+    """Escalate one overdue lead unless someone else has it locked or it was answered
+    meanwhile; True if this call escalated it."""
     with transaction.atomic():
         # skip_locked: a lead being worked on right now is looked at on the next run.
         lead = (
@@ -197,24 +186,18 @@ def lead_escalate(*, lead_id, deadline: datetime, now: datetime) -> bool:
             )
             .first()
         )
-        if lead is None:
+        if lead is None or lead.assigned_to is None or lead.assigned_at is None:
             return False
         late = lead.assigned_to
-        hours = int((now - lead.assigned_at).total_seconds() // 3600)
-        LeadActivity.objects.create(
-            lead=lead,
-            type=ActivityType.ESCALATED,
-            description=f"No response from {late.get_full_name() or late.username} in {hours} hours; managers told.",
-            metadata={"owner": late.pk, "hours": hours},
-            created_at=now,
-        )
-        lead_managers_notify(
-            key=f"sla:{lead.pk}:{lead.assigned_at.isoformat()}",
+        assigned_at = lead.assigned_at
+        hours = int((now - assigned_at).total_seconds() // 3600)
+        lead_escalation_record(lead=lead, hours=hours, now=now)
+        managers_notify_about_lead(
+            key=f"sla:{lead.pk}:{assigned_at.isoformat()}",
             template="assignment/email/response_overdue",
             lead=lead,
         )
-        Lead.objects.filter(pk=lead.pk).update(response_escalated_at=now)
-        others = [rep for rep in reps_available() if rep.pk != late.pk]
+        others = [rep for rep in reps_available_lock() if rep.pk != late.pk]
         rep = rep_pick(others)
         if rep is not None:
             lead_assign(lead=lead, to=rep, reason=f"no response in {hours} hours", now=now)

@@ -1,29 +1,33 @@
 """Emails to users, each sent at most once per event however often its task runs."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.template import Context, Engine
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import task_names
 from .effects import task_enqueue_on_commit
 from .models import Notification, User
-from .selectors import manager_list
+from .selectors import manager_active_list
 
 
-def subject_render(template: str, context: dict) -> str:
+def subject_render(template: str, context: dict[str, Any]) -> str:
     """The subject line in `template`, rendered as the plain text a subject is.
 
     Django escapes for HTML by default, which would put `O&#x27;Brien` in an inbox. Line
     breaks are folded to spaces: a header has one line.
     """
-    text = get_template(template).template.render(Context(context, autoescape=False))
+    text = Engine.get_default().get_template(template).render(Context(context, autoescape=False))
     return " ".join(text.split())
 
 
-def notification_queue(*, key: str, recipient: User, template: str, context: dict) -> Notification:
+def notification_queue(
+    *, key: str, recipient: User, template: str, context: dict[str, Any]
+) -> Notification:
     """Record the email for `key` and send it after commit; a second call for the key is a no-op.
 
     `template` names templates/<template>_subject.txt, _body.txt and _body.html.
@@ -36,9 +40,9 @@ def notification_queue(*, key: str, recipient: User, template: str, context: dic
     return notification
 
 
-def managers_notify(*, key: str, template: str, context: dict) -> None:
+def managers_notify(*, key: str, template: str, context: dict[str, Any]) -> None:
     """Queue the email for every active manager, once per manager and `key`."""
-    for manager in manager_list().filter(is_active=True):
+    for manager in manager_active_list():
         notification_queue(
             key=f"{key}:{manager.pk}", recipient=manager, template=template, context=context
         )

@@ -3,19 +3,24 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from crm.admin import DateHierarchyAdmin, RecordAdmin
-from crm.models import Role, User
+from crm.models import User
+from crm.selectors import lead_assignee_list
 
 from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, LeadChange, Task
 from .selectors import lead_activity_list
 from .services import (
     CAPTURE_FIELDS,
     MANUAL_STATUSES,
+    RECORD_FIELDS,
+    WORKFLOW_FIELDS,
     LeadUpdateError,
     email_normalize,
     lead_assign,
@@ -70,9 +75,15 @@ class LeadAdminForm(forms.ModelForm):
 TIMELINE_ROWS = 50
 
 
+def admin_user(request: HttpRequest) -> User:
+    """The signed-in user of an admin request (admin lets no one else in)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 class AssignActionForm(ActionForm):
     user = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),
+        queryset=lead_assignee_list(),
         required=False,
         label="Rep",
     )
@@ -99,21 +110,7 @@ class LeadAdmin(DateHierarchyAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("assigned_to",)
     # Score, qualification and conversion belong to their workflows, not to a form.
-    readonly_fields = (
-        "id",
-        "score",
-        "grade",
-        "qualified",
-        "qualified_at",
-        "assigned_at",
-        "converted",
-        "converted_at",
-        "contact",
-        "created_at",
-        "updated_at",
-        "timeline",
-        "history",
-    )
+    readonly_fields = (*WORKFLOW_FIELDS, *RECORD_FIELDS, "timeline", "history")
     inlines = (TaskInline,)
     action_form = AssignActionForm
     actions = ("assign_to_rep",)
@@ -132,11 +129,13 @@ class LeadAdmin(DateHierarchyAdmin):
                     "qualified_at",
                     "assigned_to",
                     "assigned_at",
+                    "first_response_at",
+                    "response_escalated_at",
                 )
             },
         ),
         ("Conversion", {"fields": ("converted", "converted_at", "contact")}),
-        ("More", {"fields": ("custom_fields", "created_at", "updated_at")}),
+        ("More", {"fields": ("custom_fields", "do_not_email", "created_at", "updated_at")}),
         ("Timeline", {"fields": ("timeline",)}),
         ("Owner, status and score history", {"fields": ("history",)}),
     )
@@ -147,14 +146,15 @@ class LeadAdmin(DateHierarchyAdmin):
 
     @admin.display(description=f"Latest {TIMELINE_ROWS} activities")
     def timeline(self, obj: Lead) -> str:
-        if not obj.pk:
+        # A new lead has its id before it is saved (a UUID default), so ask whether it is.
+        if obj._state.adding:
             return "-"
         rows = lead_activity_list(lead=obj)[:TIMELINE_ROWS]
         return render_to_string("leads/admin_timeline.html", {"activities": rows})
 
     @admin.display(description=f"Latest {TIMELINE_ROWS} changes")
     def history(self, obj: Lead) -> str:
-        if not obj.pk:
+        if obj._state.adding:
             return "-"
         rows = LeadChange.objects.filter(lead=obj).select_related("owner_before", "owner_after")
         return render_to_string(
@@ -162,7 +162,7 @@ class LeadAdmin(DateHierarchyAdmin):
         )
 
     @admin.action(description="Assign the selected leads to the chosen rep")
-    def assign_to_rep(self, request, queryset):
+    def assign_to_rep(self, request: HttpRequest, queryset: QuerySet[Lead]) -> None:
         try:
             rep = AssignActionForm.base_fields["user"].clean(request.POST.get("user"))
         except forms.ValidationError:
@@ -171,14 +171,17 @@ class LeadAdmin(DateHierarchyAdmin):
             self.message_user(request, "Choose a rep to assign the leads to.", messages.WARNING)
             return
         for lead in queryset:
-            lead_assign(lead=lead, to=rep, by=request.user)
+            lead_assign(lead=lead, to=rep, by=admin_user(request))
         self.message_user(request, f"Assigned {queryset.count()} leads to {rep}.", messages.SUCCESS)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Lead, form: "forms.ModelForm[Lead]", change: bool
+    ) -> None:
+        user = admin_user(request)
         if change:
-            editable = lead_editable_fields(request.user)
+            editable = lead_editable_fields(user)
             data = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
-            lead_update(lead=Lead.objects.get(pk=obj.pk), data=data, by=request.user)
+            lead_update(lead=Lead.objects.get(pk=obj.pk), data=data, by=user)
             return
         values = {name: form.cleaned_data.get(name) for name in CAPTURE_FIELDS}
         result = lead_capture(
@@ -194,7 +197,7 @@ class LeadAdmin(DateHierarchyAdmin):
             if form.cleaned_data.get(name) and form.cleaned_data[name] != getattr(result.lead, name)
         }
         if later:
-            lead_update(lead=result.lead, data=later, by=request.user)
+            lead_update(lead=result.lead, data=later, by=user)
         # The admin goes on with this object (inlines, redirect): make it the saved lead.
         obj.pk = result.lead.pk
         obj._state.adding = False

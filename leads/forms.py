@@ -1,6 +1,9 @@
+from typing import Any
+
 from django import forms
 
-from crm.models import Role, User
+from crm.models import User
+from crm.selectors import lead_assignee_list
 
 from .models import ActivityType, LeadStatus
 from .services import MANUAL_STATUSES, user_label
@@ -16,7 +19,7 @@ LOG_TYPES = [
 class PageForm(forms.Form):
     """A form of the workspace's pages: labels as written, with no colon added."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -52,7 +55,7 @@ class RepChoiceField(forms.ModelChoiceField):
 class AssignForm(PageForm):
     # Blank is a choice: a manager takes a lead back from a rep who left or is away.
     user = RepChoiceField(
-        queryset=User.objects.filter(is_active=True, role=Role.REP).order_by("username"),
+        queryset=lead_assignee_list(),
         required=False,
         empty_label="Unassigned",
         label="Assign to",

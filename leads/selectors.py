@@ -1,5 +1,8 @@
 """Reads of leads, each scoped to what the asking user may see."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.apps import apps
 from django.db.models import Case, CharField, F, FilteredRelation, Q, QuerySet, Value, When
 
@@ -12,6 +15,16 @@ from .models import Lead, LeadActivity, LeadStatus, Task
 CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.UNQUALIFIED)
 
 
+def lead_open_q(prefix: str = "") -> Q:
+    """An open lead: one sales still works, as rep queues, routing, rep workloads and the SLA
+    count them. `prefix` reaches leads through a relation (`"leads__"` from a user).
+
+    Converted counts twice, by flag and by status: the two are written together, but a lead
+    flagged converted is closed whatever its status says.
+    """
+    return Q(**{f"{prefix}converted": False}) & ~Q(**{f"{prefix}lead_status__in": CLOSED_STATUSES})
+
+
 def lead_visible_to(user: User) -> QuerySet[Lead]:
     """Managers see every lead; a rep sees the leads assigned to them; anyone else none."""
     leads = Lead.objects.all()
@@ -22,7 +35,7 @@ def lead_visible_to(user: User) -> QuerySet[Lead]:
     return leads.none()
 
 
-def lead_queue_list(*, user: User, params) -> tuple[LeadFilter, QuerySet[Lead]]:
+def lead_queue_list(*, user: User, params: Mapping[str, Any]) -> tuple[LeadFilter, QuerySet[Lead]]:
     """The user's leads through the queue's filters, as the page lists them and the export
     writes them: reps see their open leads unless they filter by status; hottest first
     unless another order is asked for. An invalid filter gives no rows, never all of them;
@@ -32,7 +45,7 @@ def lead_queue_list(*, user: User, params) -> tuple[LeadFilter, QuerySet[Lead]]:
         return filterset, Lead.objects.none()
     rows = filterset.qs.select_related("assigned_to")
     if user.is_rep and not filterset.form.cleaned_data.get("lead_status"):
-        rows = rows.exclude(lead_status__in=CLOSED_STATUSES)
+        rows = rows.filter(lead_open_q())
     if not filterset.form.cleaned_data.get("ordering"):
         rows = rows.order_by("-score", "created_at", "pk")
     return filterset, rows

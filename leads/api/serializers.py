@@ -5,8 +5,8 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from crm.json_input import JSONTypesMixin
-from crm.models import Role, User
 from crm.openapi import BLANK, NO_NUL, NO_NUL_OR_EMPTY
+from crm.selectors import lead_assignee_list
 
 from ..capture_input import (
     EXTRA_LIST_MAX,
@@ -17,14 +17,14 @@ from ..capture_input import (
     NormalizedEmailField,
 )
 from ..models import Lead, LeadActivity, LeadStatus, Task
-from ..services import EVENT_TYPES, LOGGABLE_TYPES
+from ..services import EVENT_TYPES, LOGGABLE_TYPES, RECORD_FIELDS, WORKFLOW_FIELDS
 
 
 class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
     """A lead as the API shows it; writes go through lead_update."""
 
     assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER]),
+        queryset=lead_assignee_list(),
         allow_null=True,
         required=False,
     )
@@ -72,22 +72,7 @@ class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "nurture_next_step_at",
-            "do_not_email",
-            "first_response_at",
-            "id",
-            "score",
-            "grade",
-            "qualified",
-            "qualified_at",
-            "assigned_at",
-            "converted",
-            "converted_at",
-            "contact",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = [*WORKFLOW_FIELDS, *RECORD_FIELDS]
         extra_kwargs = {
             "employee_count": {"min_value": 0, "max_value": 10_000_000},
             "annual_revenue": {"min_value": 0},
@@ -141,9 +126,7 @@ class EventInputSerializer(JSONTypesMixin, serializers.Serializer):
 
 
 class LeadAssignSerializer(JSONTypesMixin, serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER])
-    )
+    user = serializers.PrimaryKeyRelatedField(queryset=lead_assignee_list())
 
 
 class TaskSerializer(serializers.ModelSerializer):

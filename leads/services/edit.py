@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from crm.models import User
 
+from ..emails import email_normalize
 from ..models import RESERVED_CUSTOM_FIELDS, ActivityType, Lead, LeadActivity, LeadStatus
 from ..selectors import CLOSED_STATUSES
-from .capture import CAPTURE_FIELDS, email_normalize, json_safe
+from .capture import CAPTURE_FIELDS, json_safe
 from .effects import lead_changed
 from .nurture import leads_nurture_leave
 from .ownership import lead_assign, lead_response_record
@@ -18,6 +19,24 @@ EDITABLE_FIELDS = frozenset({*CAPTURE_FIELDS, "lead_source", "lead_status", "cus
 # The email is the lead's identity across the CRM; and were reps to change it, "another lead
 # has this email" would tell them which addresses other reps' leads hold.
 MANAGER_FIELDS = frozenset({"assigned_to", "email"})
+# Only the workflows write these (scoring, routing, the response-time SLA, qualification,
+# conversion, unsubscribing), each through its own service: no edit, form, serializer or
+# admin page sets them, for anyone. The owner is a manager's edit, made by lead_assign.
+WORKFLOW_FIELDS = (
+    "score",
+    "grade",
+    "qualified",
+    "qualified_at",
+    "assigned_at",
+    "first_response_at",
+    "response_escalated_at",
+    "converted",
+    "converted_at",
+    "contact",
+    "do_not_email",
+)
+# What Django and the database set.
+RECORD_FIELDS = ("id", "created_at", "updated_at")
 
 
 def lead_editable_fields(user: User) -> frozenset[str]:

@@ -72,15 +72,47 @@ def lead_assign(
             key=f"lead-assigned:{activity.pk}",
             recipient=to,
             template="leads/email/lead_assigned",
-            context={
-                "lead_id": str(lead.pk),
-                "lead_name": lead.full_name or lead.email,
-                "company": lead.company,
-                "score": lead.score,
-                "grade": lead.grade,
-                "email": lead.email,
-            },
+            context=lead_email_context(lead),
         )
+    return lead
+
+
+def lead_email_context(lead: Lead) -> dict[str, str | int]:
+    """What an email about a lead shows (to its new owner, or to the managers).
+
+    Stored with the notification and rendered later, so only plain JSON values: the email
+    tells what the lead was when the event happened.
+    """
+    return {
+        "lead_id": str(lead.pk),
+        "lead_name": lead.full_name or lead.email,
+        "company": lead.company,
+        "score": lead.score,
+        "grade": lead.grade,
+        "email": lead.email,
+    }
+
+
+def lead_escalation_record(*, lead: Lead, hours: int, now: datetime) -> Lead:
+    """Record that the owner missed the first-response SLA: a timeline entry naming them, and
+    the mark that keeps the lead from being escalated again.
+
+    Callers hold the lead's row lock and have loaded its owner.
+    """
+    late = lead.assigned_to
+    if late is None:
+        raise ValueError("Only an assigned lead can miss its response time.")
+    with transaction.atomic():
+        LeadActivity.objects.create(
+            lead=lead,
+            type=ActivityType.ESCALATED,
+            description=f"No response from {user_label(late)} in {hours} hours; managers told.",
+            metadata={"owner": late.pk, "hours": hours},
+            created_at=now,
+        )
+        lead.response_escalated_at = now
+        # update(), not save(): the lead is not otherwise changed, so updated_at stays.
+        Lead.objects.filter(pk=lead.pk).update(response_escalated_at=now)
     return lead
 
 

@@ -10,7 +10,7 @@ from assignment.models import AssignmentRule, RoutingSettings, Team
 from assignment.services import lead_route, leads_route_ready
 from crm.models import Notification
 from leads.models import Lead, LeadActivity, LeadStatus, Task
-from leads.selectors import lead_with_nurture
+from leads.selectors import lead_queue_list, lead_with_nurture
 from scoring.services import leads_rescore
 from tests.factories import LeadFactory, ManagerFactory, UserFactory
 
@@ -156,6 +156,36 @@ def test_round_robin_picks_the_rep_with_fewest_open_leads_then_the_longest_idle(
 
     assert first == reps[1]  # all have one open lead; rep1 waited longest
     assert second == reps[2]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {},
+        {"lead_status": LeadStatus.CONTACTED},
+        {"lead_status": LeadStatus.QUALIFIED, "qualified": True},
+        {"lead_status": LeadStatus.UNQUALIFIED},
+        {"lead_status": LeadStatus.CONVERTED, "converted": True},
+        # The flag and the status are written together; a lead with one alone is still closed.
+        {"converted": True},
+        {"lead_status": LeadStatus.CONVERTED},
+    ],
+)
+def test_routing_counts_as_open_exactly_the_leads_a_reps_queue_lists(reps, on_commit, state):
+    rep = reps[0]
+    for other in reps[1:]:
+        other.is_available = False
+        other.save()
+    rep.max_open_leads = 1
+    rep.save()
+    LeadFactory(assigned_to=rep, **state)
+    _, queue = lead_queue_list(user=rep, params={})
+    listed = queue.exists()
+
+    owner = route(ready_lead(), on_commit).assigned_to
+
+    # One open lead fills the rep; a closed one leaves room.
+    assert (owner is None) == listed
 
 
 def test_away_reps_and_full_reps_are_skipped(reps, on_commit):
