@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from crm.conditions import CUSTOM_PREFIX, FIELD_NAMES, OPERATOR_CHOICES, OPERATORS, ConditionError
 from crm.models import SettingsModel
 
+# The field a behavioral rule names: it counts the lead's activities of a type.
 ACTIVITY_FIELD = "activity_type"
 # What a rule may read: a lead's fields but its score and grade (a score cannot depend on
 # itself), a custom field, or, for behavioral rules, the activity type. Sorted for a stable

@@ -7,11 +7,10 @@ from itertools import groupby
 from crm.conditions import LEAD_FIELDS, Condition, ConditionError
 from leads.models import ActivityType
 
-from .models import Category, GradeBand, ScoringRule, ScoringSettings
+from .models import ACTIVITY_FIELD, Category, GradeBand, ScoringRule, ScoringSettings
 
 logger = logging.getLogger(__name__)
 
-ACTIVITY_FIELD = "activity_type"
 # A score cannot depend on itself.
 SCORING_FIELDS = frozenset(LEAD_FIELDS) - {"score", "grade"}
 
