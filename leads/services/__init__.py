@@ -1,5 +1,6 @@
 """Writes to leads, their timeline and their tasks; each service is one transaction."""
 
+from .after_change import lead_changed
 from .capture import (
     CAPTURE_FIELDS,
     DEFAULT_SOURCE,
@@ -18,7 +19,6 @@ from .edit import (
     lead_status_change_check,
     lead_update,
 )
-from .effects import lead_changed
 from .events import TimelineEntry, lead_status_step, lead_task_create, timeline_entries_add
 from .nurture import (
     lead_from_unsubscribe_token,

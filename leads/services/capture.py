@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from ..emails import email_normalize
 from ..models import ActivityType, Channel, Lead, LeadActivity, LeadStatus
-from .effects import lead_changed
+from .after_change import lead_changed
 
 CAPTURE_FIELDS = (
     "first_name",

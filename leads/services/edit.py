@@ -10,8 +10,8 @@ from crm.models import User
 from ..emails import email_normalize
 from ..models import RESERVED_CUSTOM_FIELDS, ActivityType, Lead, LeadActivity, LeadStatus
 from ..selectors import CLOSED_STATUSES
+from .after_change import lead_changed
 from .capture import CAPTURE_FIELDS, json_safe
-from .effects import lead_changed
 from .nurture import leads_nurture_leave
 from .ownership import lead_assign, lead_response_record
 

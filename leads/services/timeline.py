@@ -8,8 +8,8 @@ from django.utils import timezone
 from crm.models import User
 
 from ..models import ActivityType, Lead, LeadActivity
+from .after_change import lead_changed
 from .capture import email_normalize
-from .effects import lead_changed
 from .ownership import RESPONSE_TYPES, lead_response_record
 
 # Activities a rep logs by hand, and those marketing tools report through the events API.

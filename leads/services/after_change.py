@@ -1,3 +1,5 @@
+"""What follows a change to a lead, started through crm.effects, the seam every app uses."""
+
 from django.conf import settings
 
 from crm.effects import tasks_enqueue_on_commit
