@@ -88,8 +88,8 @@ def lead_convert(
                 "Only qualified leads convert: qualify it first (a manager may force it)."
             )
         owner = lead.assigned_to or by
-        company = company_for(lead, owner) if lead.company.strip() else None
-        contact = contact_for(lead, owner, company)
+        company = company_get_or_create(lead=lead, owner=owner) if lead.company.strip() else None
+        contact = contact_get_or_create(lead=lead, owner=owner, company=company)
         deal = None
         if create_opportunity:
             deal = Deal.objects.create(
@@ -116,7 +116,10 @@ def lead_convert(
     return Conversion(contact=contact, company=company, deal=deal)
 
 
-def company_for(lead: Lead, owner: User) -> Company:
+def company_get_or_create(*, lead: Lead, owner: User) -> Company:
+    """The lead's company: an existing one of the same name (ignoring case and spacing) or,
+    failing that, of the lead's business email domain; else a new one from the lead's
+    firmographics. Runs inside `lead_convert`'s transaction."""
     name = " ".join(lead.company.split())
     domain = email_domain(lead.email)
     existing = Company.objects.annotate(key=Lower(Trim("name"))).filter(key=name.lower()).first()
@@ -139,7 +142,9 @@ def company_for(lead: Lead, owner: User) -> Company:
         return Company.objects.annotate(key=Lower(Trim("name"))).get(key=name.lower())
 
 
-def contact_for(lead: Lead, owner: User, company: Company | None) -> Contact:
+def contact_get_or_create(*, lead: Lead, owner: User, company: Company | None) -> Contact:
+    """The contact with the lead's email, created from the lead if there is none; an existing
+    contact without a company is given this one. Runs inside `lead_convert`'s transaction."""
     contact = Contact.objects.filter(email=lead.email).first()
     if contact is None:
         try:

@@ -1,34 +1,45 @@
 """Pages for conversion and for managers: convert a lead, a contact, the dashboard."""
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crm.models import Role, User
+from crm.http import AuthenticatedRequest
 from leads.models import LeadStatus
 from leads.selectors import lead_visible_to
 
 from .api.serializers import FORCE_REFUSED, ConvertSerializer
 from .charts import bar_rows
-from .metrics import funnel_leads, funnel_metrics
-from .selectors import contact_visible_to, deal_visible_to
+from .selectors import (
+    contact_deal_list,
+    contact_page_get,
+    funnel_metrics,
+    funnel_score_bands,
+    rep_workload_list,
+)
 from .services import ConversionRefused, lead_convert
+
+
+def back_to_lead(pk: UUID) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("leads:lead-detail", args=[pk]), status=303)
 
 
 @require_POST
 @login_required
-def lead_convert_view(request, pk):
+def lead_convert_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    # Only the lead's id is needed: the service locks and reads the row itself.
     lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
     form = ConvertSerializer(
         data={
@@ -44,10 +55,10 @@ def lead_convert_view(request, pk):
             f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
         )
         messages.error(request, f"Not converted. {problems}")
-        return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+        return back_to_lead(pk)
     if form.validated_data["force"] and not request.user.is_manager:
         messages.error(request, f"Not converted. {FORCE_REFUSED}")
-        return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+        return back_to_lead(pk)
     try:
         result = lead_convert(lead=lead, by=request.user, **form.validated_data)
         messages.success(
@@ -59,27 +70,14 @@ def lead_convert_view(request, pk):
         )
     except ConversionRefused as exc:
         messages.error(request, str(exc))
-    return HttpResponseRedirect(reverse("lead-page", args=[pk]), status=303)
+    return back_to_lead(pk)
 
 
 @login_required
-def contact_detail(request, pk):
-    contact = get_object_or_404(
-        contact_visible_to(request.user).select_related("company", "owner"), pk=pk
-    )
-    return render(
-        request,
-        "conversion/contact.html",
-        {
-            "contact": contact,
-            # A contact with an email another rep's lead also had carries that rep's deals
-            # too; each rep sees only their own.
-            "deals": deal_visible_to(request.user)
-            .filter(contact=contact)
-            .select_related("company")
-            .order_by("-created_at"),
-        },
-    )
+def contact_detail_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    contact = contact_page_get(user=request.user, pk=pk)
+    deals = contact_deal_list(user=request.user, contact=contact)
+    return render(request, "conversion/contact.html", {"contact": contact, "deals": deals})
 
 
 # Dates a sales dashboard can mean; past them the arithmetic on the range would overflow.
@@ -90,15 +88,16 @@ class RangeForm(forms.Form):
     since = forms.DateField(required=False, label="From", validators=[MinValueValidator(FIRST_DAY)])
     until = forms.DateField(required=False, label="To", validators=[MaxValueValidator(LAST_DAY)])
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             raise forms.ValidationError("The range must not end before it starts.")
         return cleaned
 
 
-def _range(request) -> tuple:
+def _range(request: AuthenticatedRequest) -> tuple[RangeForm, date, date, datetime, datetime]:
     """The dashboard's dates: the last 30 days unless the form asks for others."""
     form = RangeForm(request.GET)
     today = timezone.localdate()
@@ -112,27 +111,15 @@ def _range(request) -> tuple:
 
 
 @login_required
-def dashboard(request):
+def dashboard_view(request: AuthenticatedRequest) -> HttpResponse:
     """Managers: the funnel, sources, scores and reps over a date range, as charts and tables."""
     if not request.user.is_manager:
         raise PermissionDenied("The dashboard is for sales managers.")
     form, since, until, start, end = _range(request)
     metrics = funnel_metrics(since=start, until=end)
-    leads = funnel_leads(since=start, until=end, source=None)
     bands = [(low, low + 9 if low < 90 else 100) for low in range(0, 100, 10)]
-    score_counts = leads.aggregate(
-        **{f"b{low}": Count("pk", filter=Q(score__gte=low, score__lte=high)) for low, high in bands}
-    )
-    workload = (
-        User.objects.filter(role=Role.REP, is_active=True)
-        .annotate(
-            open_leads=Count(
-                "leads",
-                filter=Q(leads__converted=False) & ~Q(leads__lead_status=LeadStatus.UNQUALIFIED),
-            )
-        )
-        .order_by("username")
-    )
+    score_counts = funnel_score_bands(since=start, until=end, bands=bands)
+    workload = rep_workload_list()
     response_by_rep = {
         row["rep"]: row["median_hours"] for row in metrics["median_first_response_hours_per_rep"]
     }
@@ -156,7 +143,9 @@ def dashboard(request):
             unit="%",
             maximum=100,
         ),
-        "scores": bar_rows((f"{low}–{high}", score_counts[f"b{low}"]) for low, high in bands),
+        "scores": bar_rows(
+            (f"{low}–{high}", n) for (low, high), n in zip(bands, score_counts, strict=True)
+        ),
         "workload": bar_rows(
             (rep.get_full_name() or rep.username, rep.open_leads) for rep in workload
         ),

@@ -1,10 +1,13 @@
 """Reads of leads, each scoped to what the asking user may see."""
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from django.apps import apps
-from django.db.models import Case, CharField, F, FilteredRelation, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
 
 from crm.models import User
 
@@ -79,6 +82,59 @@ def task_visible_to(user: User) -> QuerySet[Task]:
 def task_open_list(*, user: User) -> QuerySet[Task]:
     """The user's own open tasks, on leads they may see."""
     return task_visible_to(user).filter(owner=user, completed_at__isnull=True)
+
+
+class TaskGroup(NamedTuple):
+    title: str
+    tasks: list[Task]
+    total: int
+
+
+def task_due_groups(*, user: User, now: datetime, per_group: int) -> list[TaskGroup]:
+    """The user's open tasks by when they fall due: overdue, due today (the day of `now`, in
+    its time zone), upcoming; the earliest `per_group` of each, and how many each holds.
+    Four queries whatever the number of tasks: one count of all three, one list per group."""
+    end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    mine = task_open_list(user=user)
+    windows = [
+        ("Overdue", Q(due_at__lt=now)),
+        ("Due today", Q(due_at__gte=now, due_at__lt=end_of_today)),
+        ("Upcoming", Q(due_at__gte=end_of_today)),
+    ]
+    counts = mine.aggregate(
+        **{f"n{i}": Count("pk", filter=window) for i, (_, window) in enumerate(windows)}
+    )
+    return [
+        TaskGroup(
+            title,
+            list(mine.filter(window).select_related("lead").order_by("due_at", "pk")[:per_group]),
+            counts[f"n{i}"],
+        )
+        for i, (title, window) in enumerate(windows)
+    ]
+
+
+def lead_page_get(*, user: User, pk: UUID) -> Lead:
+    """The lead with what its page shows of it, if the user may see it. Http404 otherwise:
+    another rep's lead must look exactly like one that does not exist."""
+    return get_object_or_404(
+        lead_nurture_annotate(lead_visible_to(user).select_related("assigned_to", "contact")),
+        pk=pk,
+    )
+
+
+def lead_task_open_list(*, lead: Lead) -> QuerySet[Task]:
+    """The lead's open tasks, whoever owns them, soonest due first."""
+    return lead.tasks.filter(completed_at__isnull=True).select_related("owner").order_by("due_at")
+
+
+def lead_overdue_ids(*, lead_ids: Iterable[UUID], now: datetime) -> set[UUID]:
+    """Which of these leads have a follow-up past due: one indexed query for a page of the
+    queue, not a subquery per row."""
+    overdue = Task.objects.filter(
+        lead_id__in=list(lead_ids), completed_at__isnull=True, due_at__lt=now
+    )
+    return set(overdue.values_list("lead_id", flat=True))
 
 
 # Who may be nurtured: a lead nobody in sales has yet (unassigned, not qualified, neither

@@ -1,8 +1,13 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from .metrics import FunnelMetricsApi
-from .views import CompanyViewSet, ContactViewSet, DealViewSet, LeadConvertApi
+from .views import (
+    CompanyViewSet,
+    ContactViewSet,
+    DealViewSet,
+    FunnelMetricsApi,
+    LeadConvertApi,
+)
 
 router = DefaultRouter()
 router.register("companies", CompanyViewSet, basename="company")

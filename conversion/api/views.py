@@ -1,14 +1,29 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django import forms
+from django.db.models import Model, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.models import User
+from crm.permissions import IsManager
+from leads.filters import UtcDateTimeField
 from leads.selectors import lead_visible_to
 
 from ..models import Company, Contact, Deal
-from ..selectors import company_visible_to, contact_visible_to, deal_visible_to
+from ..selectors import company_visible_to, contact_visible_to, deal_visible_to, funnel_metrics
 from ..services import ConversionRefused, lead_convert
 from .serializers import (
     FORCE_REFUSED,
@@ -37,7 +52,7 @@ class LeadConvertApi(APIView):
             409: OpenApiResponse(description="Already converted, or not qualified."),
         },
     )
-    def post(self, request, pk):
+    def post(self, request: Request, pk: str) -> Response:
         lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
         serializer = ConvertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -59,15 +74,12 @@ class LeadConvertApi(APIView):
 
 
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
-    model: type = Company
+    model: type[Model] = Company
     # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
     lookup_value_regex = "[^/]+"
+    visible_to: ClassVar[Callable[[User], QuerySet[Any]]]
 
-    @staticmethod
-    def visible_to(user):
-        raise NotImplementedError
-
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         return self.visible_to(self.request.user).order_by("-created_at", "pk")
@@ -89,3 +101,39 @@ class DealViewSet(CustomerViewSet):
     model = Deal
     serializer_class = DealSerializer
     visible_to = staticmethod(deal_visible_to)
+
+
+class FunnelForm(forms.Form):
+    since = UtcDateTimeField(required=False)
+    until = UtcDateTimeField(required=False)
+    source = forms.CharField(max_length=50, required=False)
+
+
+class FunnelMetricsApi(APIView):
+    """The lead funnel for managers: statuses, conversion by source, time to qualify and
+    convert, and how fast each rep responds."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description="Leads captured from then."
+            ),
+            OpenApiParameter(
+                "until", OpenApiTypes.DATETIME, description="Leads captured before then."
+            ),
+            OpenApiParameter("source", OpenApiTypes.STR, description="One lead source."),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        form = FunnelForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        data = form.cleaned_data
+        return Response(
+            funnel_metrics(
+                since=data.get("since"), until=data.get("until"), source=data.get("source") or None
+            )
+        )

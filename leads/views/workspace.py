@@ -5,27 +5,39 @@ just the lead's partial, so the page never reloads and works without JavaScript 
 """
 
 import csv
-from datetime import timedelta
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crm.http import AuthenticatedRequest
+
 from ..forms import ActivityLogForm, AssignForm, BantForm, StatusForm
-from ..models import Lead, LeadStatus, Task
+from ..models import Lead, LeadStatus
 from ..selectors import (
     grade_list,
     lead_activity_list,
+    lead_overdue_ids,
+    lead_page_get,
     lead_queue_list,
-    lead_visible_to,
-    task_open_list,
+    lead_task_open_list,
+    task_due_groups,
     task_visible_to,
 )
 from ..services import (
@@ -44,30 +56,25 @@ PAGE_SIZE = 25
 TIMELINE_ROWS = 50
 
 
-def sales_user_required(view):
+View = Callable[..., HttpResponseBase]
+
+
+def sales_user_required(view: View) -> View:
     @login_required
-    def wrapped(request, *args, **kwargs):
+    @functools.wraps(view)
+    def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not (request.user.is_rep or request.user.is_manager):
             raise PermissionDenied("Only sales reps and managers work leads.")
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
 @sales_user_required
-def lead_queue(request):
+def lead_queue_view(request: AuthenticatedRequest) -> HttpResponse:
     filterset, rows = lead_queue_list(user=request.user, params=request.GET)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Overdue follow-ups of this page's leads only: one indexed query, not a subquery per row.
-    overdue = set(
-        Task.objects.filter(
-            lead_id__in=[lead.pk for lead in page],
-            completed_at__isnull=True,
-            due_at__lt=timezone.now(),
-        ).values_list("lead_id", flat=True)
-    )
+    overdue = lead_overdue_ids(lead_ids=[lead.pk for lead in page], now=timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -88,7 +95,9 @@ def lead_queue(request):
 
 
 class Echo:
-    def write(self, value):
+    """A file that hands back what is written to it, so csv.writer yields rows to stream."""
+
+    def write(self, value: str) -> str:
         return value
 
 
@@ -102,7 +111,7 @@ EXPORT_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value):
+def csv_cell(value: object) -> object:
     """A cell a spreadsheet shows as text: a leading quote keeps a formula from running."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
@@ -110,7 +119,7 @@ def csv_cell(value):
 
 
 @sales_user_required
-def lead_export(request):
+def lead_export_view(request: AuthenticatedRequest) -> HttpResponseBase:
     """The filtered list as CSV, streamed: the rows of every page of the list, any number.
 
     A filter it cannot honour answers 400 saying why: an empty file would pass for "no leads".
@@ -135,29 +144,20 @@ def lead_export(request):
     return response
 
 
-def _csv_rows(writer, header, values):
+def _csv_rows(writer: Any, header: list[str], values: Iterable[tuple]) -> Iterator[str]:
     yield writer.writerow(header)
     for row in values:
         yield writer.writerow([csv_cell(value) for value in row])
 
 
-def lead_for(request, pk) -> Lead:
-    return get_object_or_404(
-        lead_visible_to(request.user).select_related("assigned_to", "contact", "nurture_sequence"),
-        pk=pk,
-    )
-
-
 @sales_user_required
-def lead_detail(request, pk):
-    lead = lead_for(request, pk)
+def lead_detail_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    lead = lead_page_get(user=request.user, pk=pk)
     context = {
         "nav": "queue",
         "lead": lead,
         "activities": lead_activity_list(lead=lead)[:TIMELINE_ROWS],
-        "tasks": Task.objects.filter(lead=lead, completed_at__isnull=True)
-        .select_related("owner")
-        .order_by("due_at"),
+        "tasks": lead_task_open_list(lead=lead),
         "log_form": ActivityLogForm(),
         "status_form": StatusForm(initial={"lead_status": lead.lead_status}),
         "bant_form": BantForm(),
@@ -172,13 +172,13 @@ def lead_detail(request, pk):
 
 
 def back_to(lead: Lead) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("lead-page", args=[lead.pk]), status=303)
+    return HttpResponseRedirect(reverse("leads:lead-detail", args=[lead.pk]), status=303)
 
 
 @require_POST
 @sales_user_required
-def lead_log(request, pk):
-    lead = lead_for(request, pk)
+def lead_log_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    lead = lead_page_get(user=request.user, pk=pk)
     form = ActivityLogForm(request.POST)
     if form.is_valid():
         lead_activity_log(lead=lead, by=request.user, **form.cleaned_data)
@@ -190,8 +190,8 @@ def lead_log(request, pk):
 
 @require_POST
 @sales_user_required
-def lead_status(request, pk):
-    lead = lead_for(request, pk)
+def lead_status_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    lead = lead_page_get(user=request.user, pk=pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -204,8 +204,8 @@ def lead_status(request, pk):
 
 @require_POST
 @sales_user_required
-def lead_qualify_view(request, pk):
-    lead = lead_for(request, pk)
+def lead_qualify_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    lead = lead_page_get(user=request.user, pk=pk)
     form = BantForm(request.POST)
     if form.is_valid():
         try:
@@ -218,10 +218,10 @@ def lead_qualify_view(request, pk):
 
 @require_POST
 @sales_user_required
-def lead_assign_view(request, pk):
+def lead_assign_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
     if not request.user.is_manager:
         raise PermissionDenied("Only managers reassign leads.")
-    lead = lead_for(request, pk)
+    lead = lead_page_get(user=request.user, pk=pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         to = form.cleaned_data["user"]
@@ -230,17 +230,17 @@ def lead_assign_view(request, pk):
     else:
         messages.error(request, f"Not reassigned: {' '.join(form.errors['user'])}")
     if request.POST.get("next") == "queue":
-        return HttpResponseRedirect(reverse("queue"), status=303)
+        return HttpResponseRedirect(reverse("leads:lead-queue"), status=303)
     return back_to(lead)
 
 
 @require_POST
 @sales_user_required
-def task_complete_view(request, pk):
+def task_complete_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
     task = get_object_or_404(task_visible_to(request.user), pk=pk)
     task_complete(task=task, by=request.user)
     if request.POST.get("next") == "tasks":
-        return HttpResponseRedirect(reverse("tasks"), status=303)
+        return HttpResponseRedirect(reverse("leads:task-list"), status=303)
     return back_to(task.lead)
 
 
@@ -248,30 +248,10 @@ TASKS_PER_GROUP = 50
 
 
 @sales_user_required
-def task_list(request):
+def task_list_view(request: AuthenticatedRequest) -> HttpResponse:
     """My tasks: overdue, due today, upcoming; the first of each, and how many there are."""
+    # Local time: "due today" ends at the user's midnight, not UTC's.
     now = timezone.localtime()
-    end_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    mine = task_open_list(user=request.user)
-    windows = [
-        ("Overdue", {"due_at__lt": now}),
-        ("Due today", {"due_at__gte": now, "due_at__lt": end_of_today}),
-        ("Upcoming", {"due_at__gte": end_of_today}),
-    ]
-    counts = mine.aggregate(
-        **{f"n{i}": Count("pk", filter=Q(**window)) for i, (_, window) in enumerate(windows)}
-    )
-    groups = [
-        (
-            title,
-            list(
-                mine.filter(**window)
-                .select_related("lead")
-                .order_by("due_at", "pk")[:TASKS_PER_GROUP]
-            ),
-            counts[f"n{i}"],
-        )
-        for i, (title, window) in enumerate(windows)
-    ]
+    groups = task_due_groups(user=request.user, now=now, per_group=TASKS_PER_GROUP)
     template = "workspace/tasks.html#task-groups" if request.htmx else "workspace/tasks.html"
     return render(request, template, {"nav": "tasks", "groups": groups, "now": now})

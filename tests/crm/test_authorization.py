@@ -218,13 +218,13 @@ def test_the_queue_and_tasks_pages_show_the_reps_own_objects(rep_page, mine, the
 
 # (method, URL name, the object the URL names, form body)
 PAGE_OBJECT_ACTIONS = [
-    ("get", "lead-page", "lead", None),
-    ("post", "page-lead-log", "lead", {"type": "call", "description": "x"}),
-    ("post", "page-lead-status", "lead", {"lead_status": "contacted"}),
-    ("post", "page-lead-qualify", "lead", {"has_budget": "on"}),
-    ("post", "page-lead-convert", "lead", {"create_opportunity": "on"}),
-    ("post", "page-task-complete", "task", {}),
-    ("get", "contact-page", "contact", None),
+    ("get", "leads:lead-detail", "lead", None),
+    ("post", "leads:lead-log", "lead", {"type": "call", "description": "x"}),
+    ("post", "leads:lead-status", "lead", {"lead_status": "contacted"}),
+    ("post", "leads:lead-qualify", "lead", {"has_budget": "on"}),
+    ("post", "conversion:lead-convert", "lead", {"create_opportunity": "on"}),
+    ("post", "leads:task-complete", "task", {}),
+    ("get", "conversion:contact-detail", "contact", None),
 ]
 
 
@@ -490,9 +490,17 @@ def test_the_schema_stays_public_for_people(api_client, rep_client):
 
 # --- Every endpoint is in this matrix ------------------------------------------------------
 
-# Pages and endpoints anyone may open: signing in and out, the public web-to-lead form, the
-# unsubscribe link (a signed token), the health probe.
-PUBLIC = {"login", "logout", "capture-form", "unsubscribe", "healthz"}
+# Pages and endpoints anyone may open: signing in and out (the site's and the browsable API's),
+# the public web-to-lead form, the unsubscribe link (a signed token), the health probe.
+PUBLIC = {
+    "login",
+    "logout",
+    "rest_framework:login",
+    "rest_framework:logout",
+    "leads:capture-form",
+    "leads:unsubscribe",
+    "healthz",
+}
 
 
 class AnyId(dict):
@@ -511,18 +519,20 @@ def matrix_url_names() -> set[str]:
         *(row[1] for row in [*MANAGER_ONLY, *CAPTURE_KEY_REFUSED, *CAPTURE_KEY_ALLOWED]),
     ]
     for path in paths:
-        names.add(resolve(urlsplit(path.format_map(AnyId())).path).url_name)
+        names.add(resolve(urlsplit(path.format_map(AnyId())).path).view_name)
     return names
 
 
-def url_names(patterns) -> set[str]:
+def url_names(patterns, namespace: str = "") -> set[str]:
+    """Every URL name, with its namespace ("leads:lead-detail") as reverse() takes it."""
     names = set()
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if pattern.app_name != "admin":  # admin is covered by the rule pages above
-                names |= url_names(pattern.url_patterns)
+                inner = f"{pattern.namespace}:" if pattern.namespace else namespace
+                names |= url_names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern):
-            names.add(pattern.name)
+            names.add(f"{namespace}{pattern.name}")
     return names
 
 
