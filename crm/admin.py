@@ -1,21 +1,29 @@
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404
+from django.db.models import QuerySet
+from django.forms import BaseFormSet, ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .dead_letters import dead_letters_retry
 from .models import DeadLetter, OutboxMessage, User
 from .services import user_role_apply
 
-SALES_FIELDSET = ("Sales", {"fields": ("role", "is_available", "max_open_leads")})
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import ListFilter
+    from django.contrib.admin.options import _FieldsetSpec
 
 
 class BoundedDatesChangeList(ChangeList):
-    def get_filters(self, request):
+    def get_filters(
+        self, request: HttpRequest
+    ) -> tuple[list["ListFilter"], bool, dict[str, bool | str], bool, bool]:
         # The date drill-down adds a day, a month or a year to the date in the query string;
         # past 9999-12-31 Python's dates overflow, which Django lets through as a 500.
         try:
@@ -27,11 +35,13 @@ class BoundedDatesChangeList(ChangeList):
 class DateHierarchyAdmin(admin.ModelAdmin):
     """A model admin whose date drill-down answers 400 for a date past the calendar."""
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return BoundedDatesChangeList
 
 
-def _pk_or_404(field: models.Field, value: str) -> None:
+def _pk_or_404(field: "models.Field[Any, Any] | None", value: str) -> None:
+    if field is None:
+        raise Http404
     try:
         field.to_python(value)
     except (ValidationError, ValueError, TypeError):
@@ -45,11 +55,19 @@ class HistoryAdmin(SimpleHistoryAdmin, DateHierarchyAdmin):
     the primary key cannot hold raises in the database layer (a 500).
     """
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         _pk_or_404(self.model._meta.pk, unquote(object_id))
         return super().history_view(request, object_id, extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         _pk_or_404(self.model._meta.pk, unquote(object_id))
         history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
         _pk_or_404(history.model._meta.pk, unquote(version_id))
@@ -59,13 +77,13 @@ class HistoryAdmin(SimpleHistoryAdmin, DateHierarchyAdmin):
 class RecordAdmin(DateHierarchyAdmin):
     """A record of what happened: read in admin, never added, rewritten or deleted there."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -85,25 +103,30 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("role", "is_available", "is_active", "is_staff")
     list_editable = ("is_available",)
-    fieldsets = (*DjangoUserAdmin.fieldsets, SALES_FIELDSET)
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Sales", {"fields": ("role", "is_available", "max_open_leads")}),
+    )
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Sales", {"fields": ("email", "role")}))
-    manager_fieldsets = (
+    manager_fieldsets: ClassVar["_FieldsetSpec"] = (
         (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         ("Sales", {"fields": ("is_available", "max_open_leads")}),
     )
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> "_FieldsetSpec":
         if obj is not None and not request.user.is_superuser:
             return self.manager_fieldsets
         return super().get_fieldsets(request, obj)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> list[str] | tuple[str, ...]:
         if not request.user.is_superuser:
             return ("username",)
         return super().get_readonly_fields(request, obj)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Staff accounts hold admin rights; only a superuser may touch them.
         if (
             obj is not None
@@ -114,13 +137,21 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: "ModelForm[User]",
+        formsets: "list[BaseFormSet[Any]]",
+        change: bool,
+    ) -> None:
         # After the form's own groups are saved, or they would undo the role's group.
         super().save_related(request, form, formsets, change)
         if "role" in form.changed_data:
             user_role_apply(form.instance)
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         if not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
@@ -129,10 +160,10 @@ class UserAdmin(DjangoUserAdmin):
 class SettingsAdmin(admin.ModelAdmin):
     """Admin for a SettingsModel: its one row can be edited, not added twice or deleted."""
 
-    def has_add_permission(self, request) -> bool:
-        return not self.model.objects.exists()
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not self.model._default_manager.exists()
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -150,11 +181,11 @@ class DeadLetterAdmin(DateHierarchyAdmin):
     def error_short(self, obj: DeadLetter) -> str:
         return obj.error[:120]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.action(description="Send the selected tasks again", permissions=["change"])
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
         sent = dead_letters_retry(queryset)
         self.message_user(request, f"{sent} task(s) sent again.", messages.SUCCESS)
 

@@ -1,6 +1,8 @@
 import logging
 import os
+from typing import Any
 
+from billiard.einfo import ExceptionInfo
 from celery import Celery, Task
 from celery.signals import beat_init, worker_init
 from celery.utils.time import get_exponential_backoff_interval
@@ -33,7 +35,7 @@ class CrmTask(Task):
     # as well, and each failure would queue more. Admin lists them like any other.
     announce_failure = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.request.called_directly:
             return super().__call__(*args, **kwargs)
         try:
@@ -48,7 +50,7 @@ class CrmTask(Task):
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
 
-    def _consume(self, *args, **kwargs):
+    def _consume(self, *args: Any, **kwargs: Any) -> Any:
         from .models import ConsumedMessage
 
         message_id = self.request.id
@@ -67,7 +69,14 @@ class CrmTask(Task):
                 return None
             return self.run(*args, **kwargs)
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
         from .dead_letters import dead_letter_record
 
         try:
@@ -95,7 +104,7 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 @beat_init.connect
-def secret_key_check(**kwargs) -> None:
+def secret_key_check(**kwargs: Any) -> None:
     # Workers sign unsubscribe links: with the development key they would not verify.
     from django.core.exceptions import ImproperlyConfigured
 

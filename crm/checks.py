@@ -5,9 +5,10 @@ drops the message as unknown, long after the write that wanted it committed.
 """
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.db import DatabaseError, connections
@@ -57,7 +58,7 @@ def migration_tasks() -> Iterator[tuple[str, str]]:
 
 
 @register()
-def task_names_check(app_configs=None, **kwargs) -> list[Error]:
+def task_names_check(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     registered = registered_tasks()
     return [
         Error(
@@ -71,7 +72,11 @@ def task_names_check(app_configs=None, **kwargs) -> list[Error]:
 
 
 @register(Tags.database)
-def scheduled_tasks_check(app_configs=None, databases=None, **kwargs) -> list[Error]:
+def scheduled_tasks_check(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[Error]:
     """The beat schedule rows in the database (ops edit them in admin) name real tasks."""
     if not databases:
         return []

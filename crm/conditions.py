@@ -12,13 +12,17 @@ PostgreSQL). Text comparisons ignore case. Semantics at the edges, identical in 
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
-from django.db.models import BooleanField, DecimalField, Expression, F, Q, TextField
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, DecimalField, Expression, F, Field, Q, TextField
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
+from django.db.models.sql.compiler import SQLCompiler
 
 TEXT = "text"
 NUMBER = "number"
@@ -273,6 +277,9 @@ def _number(text: str) -> Decimal:
 def _decimal_places(number: Decimal) -> int:
     """Digits after the point, trailing zeros not counted: 1.50 has 1, 1e-20000 has 20000."""
     _, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
+        # "n", "N" or "F": NaN and infinities have no decimal places; _number refuses them.
+        raise ValueError(f"{number} is not a finite number")
     significant = "".join(map(str, digits)).rstrip("0")
     if not significant:
         return 0
@@ -289,6 +296,8 @@ def _is_set(raw: Any) -> bool:
 
 def _lookup(lhs: Expression, name: str, value: Any) -> Expression:
     lookup_class = lhs.output_field.get_lookup(name)
+    if lookup_class is None:
+        raise ValueError(f"{type(lhs.output_field).__name__} has no lookup {name!r}")
     return lookup_class(lhs, value)
 
 
@@ -308,6 +317,11 @@ def _lower_in(text: str | Expression, values: list[str]) -> Expression:
 class _CustomField(Expression):
     """Reads custom_fields[key] of the lead row; the key is passed as a parameter."""
 
+    # Each subclass sets how the value reads (its output field) and the SQL of each vendor.
+    output_field_class: Callable[[], "Field[Any, Any]"]
+    postgres_template: str
+    sqlite_template: str
+
     def __init__(self, key: str) -> None:
         super().__init__(output_field=self.output_field_class())
         self.key = key
@@ -315,25 +329,29 @@ class _CustomField(Expression):
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.key!r})"
 
-    def get_group_by_cols(self):
+    def get_group_by_cols(self) -> list[BaseExpression]:
         return [self]
 
-    def _column(self, compiler, connection) -> str:
+    def _column(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> str:
         sql, _ = compiler.compile(F("custom_fields").resolve_expression(compiler.query))
         return sql
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[str]]:
         column = self._column(compiler, connection)
         template = self.postgres_template.replace("{cf}", column)
         return template, [self.key] * template.count("%s")
 
-    def as_sqlite(self, compiler, connection):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[str]]:
         column = self._column(compiler, connection)
         template = self.sqlite_template.replace("{cf}", column)
         path = '$."' + self.key + '"'
         return template, [path] * template.count("%s")
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> NoReturn:
         raise NotImplementedError(
             f"custom field conditions need SQLite or PostgreSQL, not {connection.vendor}"
         )
@@ -351,7 +369,7 @@ class CustomFieldText(_CustomField):
 
 class CustomFieldNumber(_CustomField):
     @staticmethod
-    def output_field_class():
+    def output_field_class() -> "DecimalField[Any, Any]":
         return DecimalField(max_digits=30, decimal_places=10)
 
     postgres_template = (

@@ -1,6 +1,11 @@
 """Database pieces shared by the apps' migrations."""
 
+from typing import Any
+
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
+from django.db.models import Index
 
 
 class AddPostgresIndex(migrations.operations.base.Operation):
@@ -12,19 +17,31 @@ class AddPostgresIndex(migrations.operations.base.Operation):
 
     reversible = True
 
-    def __init__(self, model_name: str, index) -> None:
+    def __init__(self, model_name: str, index: Index) -> None:
         self.model_name = model_name
         self.index = index
 
-    def state_forwards(self, app_label, state) -> None:
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             model = to_state.apps.get_model(app_label, self.model_name)
             schema_editor.add_index(model, self.index)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             model = from_state.apps.get_model(app_label, self.model_name)
             schema_editor.remove_index(model, self.index)
@@ -32,7 +49,7 @@ class AddPostgresIndex(migrations.operations.base.Operation):
     def describe(self) -> str:
         return f"Create index {self.index.name} on {self.model_name} (PostgreSQL only)"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (
             self.__class__.__qualname__,
             [],
@@ -43,10 +60,22 @@ class AddPostgresIndex(migrations.operations.base.Operation):
 class RemovePostgresIndex(AddPostgresIndex):
     """Drop an index made by AddPostgresIndex (PostgreSQL only); reversing builds it again."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         super().database_backwards(app_label, schema_editor, to_state, from_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         super().database_forwards(app_label, schema_editor, to_state, from_state)
 
     def describe(self) -> str:

@@ -1,8 +1,12 @@
 """Tasks that failed for good: kept, shown in admin, retried by hand, and the managers told."""
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from billiard.einfo import ExceptionInfo
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .effects import task_enqueue_on_commit
@@ -13,7 +17,14 @@ logger = logging.getLogger(__name__)
 
 
 def dead_letter_record(
-    *, task: str, task_id: str, args, kwargs, exc, einfo, announce: bool = True
+    *,
+    task: str,
+    task_id: str,
+    args: Sequence[Any] | None,
+    kwargs: Mapping[str, Any] | None,
+    exc: BaseException,
+    einfo: ExceptionInfo | str | None,
+    announce: bool = True,
 ) -> DeadLetter:
     """Keep the failed task; with `announce`, email the managers about it."""
     with transaction.atomic():
@@ -35,7 +46,7 @@ def dead_letter_record(
     return letter
 
 
-def dead_letters_retry(letters) -> int:
+def dead_letters_retry(letters: QuerySet[DeadLetter]) -> int:
     """Send each failed task again, as a new message; returns how many were sent."""
     with transaction.atomic():
         pending = list(letters.select_for_update().filter(retried_at__isnull=True))

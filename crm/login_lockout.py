@@ -5,24 +5,28 @@ parameter but compares every count with one AXES_FAILURE_LIMIT. Its maintainers 
 handler for separate limits (jazzband/django-axes#661), which is what this is.
 """
 
+from typing import Any, cast
+
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 
-def client_address(request) -> str | None:
+def client_address(request: HttpRequest) -> str | None:
     """The address the capture throttles count by: the socket's peer, or the one NUM_PROXIES
     trusted proxies put in X-Forwarded-For; a client can write anything there otherwise."""
-    return BaseThrottle().get_ident(request)
+    # Axes passes Django's request; get_ident reads only its META, which both kinds have.
+    return BaseThrottle().get_ident(cast(Request, request))
 
 
 class LoginLockoutHandler(AxesDatabaseHandler):
     """AxesDatabaseHandler with a failure limit for each lockout parameter (LOGIN_FAILURE_LIMITS)."""
 
-    def get_failures(self, request, credentials=None) -> int:
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         # Axes locks out once this reaches AXES_FAILURE_LIMIT, so report that limit as soon
         # as any parameter reaches its own, and less until then.
         lockout_at = settings.AXES_FAILURE_LIMIT
@@ -40,7 +44,11 @@ class LoginLockoutHandler(AxesDatabaseHandler):
         return min(highest, lockout_at - 1)
 
 
-def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The page a locked-out login gets instead of the login form, on every login page."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)

@@ -1,4 +1,5 @@
 import uuid
+from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -25,7 +26,8 @@ class User(AbstractUser):
         null=True, blank=True, help_text="Routing stops giving this rep leads at this many open."
     )
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs declares no AbstractUser.Meta; Django defines it (verbose names, abstract).
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
 
     @property
@@ -47,8 +49,8 @@ class SettingsModel(models.Model):
         return str(self._meta.verbose_name).capitalize()
 
     @classmethod
-    def load(cls):
-        row, _ = cls.objects.get_or_create(pk=1)
+    def load(cls) -> Self:
+        row, _ = cls._default_manager.get_or_create(pk=1)
         return row
 
 

@@ -5,10 +5,15 @@ credentials, a refused role, an unknown id, invalid input) are added here, so th
 and the schema fuzzer (tests/api/) see the whole contract.
 """
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import Direction
 from rest_framework import serializers
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
 
@@ -49,7 +54,9 @@ class ValidationErrorSerializer(serializers.Serializer):
 class ValidationErrorSchema(OpenApiSerializerExtension):
     target_class = ValidationErrorSerializer
 
-    def map_serializer(self, auto_schema, direction):
+    def map_serializer(
+        self, auto_schema: SpectacularAutoSchema, direction: Direction
+    ) -> dict[str, Any]:
         messages = {"type": "array", "items": {"type": "string"}}
         return {
             "type": "object",
@@ -59,19 +66,20 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
         }
 
 
-def without_null(schema):
+def without_null(schema: object) -> object:
     """The schema as a form post can meet it: a form has no null."""
     if isinstance(schema, list):
         return [without_null(item) for item in schema if item != {"type": "null"}]
     if not isinstance(schema, dict):
         return schema
-    schema = {key: without_null(value) for key, value in schema.items()}
-    if isinstance(schema.get("type"), list):
-        schema["type"] = [kind for kind in schema["type"] if kind != "null"]
-    return schema
+    cleaned = {key: without_null(value) for key, value in schema.items()}
+    kinds = cleaned.get("type")
+    if isinstance(kinds, list):
+        cleaned["type"] = [kind for kind in kinds if kind != "null"]
+    return cleaned
 
 
-def is_string(schema: dict) -> bool:
+def is_string(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     return kind == "string" or (isinstance(kind, list) and "string" in kind)
 
@@ -79,16 +87,22 @@ def is_string(schema: dict) -> bool:
 def decimal_pattern(field: serializers.DecimalField) -> str:
     """The text DRF reads as a decimal within the field's digits (no exponent, no spaces);
     "" is null to a field that takes null."""
-    whole = field.max_digits - field.decimal_places
     places = field.decimal_places
-    number = rf"(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
+    if field.max_digits is None or places is None:
+        # DRF takes None for "no limit"; then only the shape of the number is checked.
+        number = r"(?:\d+(?:\.\d*)?|\.\d+)"
+    else:
+        whole = field.max_digits - places
+        number = rf"(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
     sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
     optional = "?" if field.allow_null else ""
     return f"^(?:{sign}{number}){optional}$"
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+    def _map_serializer_field(
+        self, field: serializers.Field, direction: Direction, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request":
             return schema
@@ -117,15 +131,17 @@ class AutoSchema(SpectacularAutoSchema):
             schema = {"anyOf": [value, {"type": "null"}], **meta}
         return schema
 
-    def map_parsers(self):
+    def map_parsers(self) -> list[Any]:
         # The sales API takes JSON. DRF's default parsers read form posts too, but a form has
         # no null and no nested object, so they are no part of the contract; capture, which
         # marketing sites post forms to, names its parsers itself.
-        if self.view.parser_classes == api_settings.DEFAULT_PARSER_CLASSES:
+        # DRF imports the setting's dotted paths; its stubs type them as the strings.
+        default_parsers = cast(Sequence[type[BaseParser]], api_settings.DEFAULT_PARSER_CLASSES)
+        if self.view.parser_classes == default_parsers:
             return ["application/json"]
         return super().map_parsers()
 
-    def get_operation(self, *args, **kwargs):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
@@ -154,7 +170,7 @@ class AutoSchema(SpectacularAutoSchema):
                 response["content"] = {"application/json": {"schema": ref}}
         return operation
 
-    def _form_without_null(self, operation) -> None:
+    def _form_without_null(self, operation: dict[str, Any]) -> None:
         """A form post's own component, without the nulls its JSON twin takes."""
         form = operation.get("requestBody", {}).get("content", {}).get(FORM)
         if not form or "$ref" not in form["schema"]:
@@ -170,7 +186,7 @@ class AutoSchema(SpectacularAutoSchema):
         self.registry.register_on_missing(component)
         form["schema"] = component.ref
 
-    def _framework_errors(self, operation) -> list[str]:
+    def _framework_errors(self, operation: dict[str, Any]) -> list[str]:
         codes = []
         if any(not isinstance(p, AllowAny) for p in self.view.get_permissions()):
             codes.append("401")

@@ -1,7 +1,13 @@
 import re
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    # Only for the annotations: DRF's settings import this module while rest_framework.views loads.
+    from rest_framework.views import APIView
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+\Z")
 
@@ -10,7 +16,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         """A page size that is not a whole number from 1 answers 400, rather than quietly giving
         the default; one above the maximum is capped to it."""
         value = request.query_params.get(self.page_size_query_param, "")
@@ -20,7 +26,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_size_query_param: ["Must be a whole number from 1."]})
         return min(int(value), self.max_page_size)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1

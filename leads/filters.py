@@ -1,8 +1,10 @@
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,7 +21,7 @@ class IdFilter(django_filters.Filter):
 
     field_class = forms.IntegerField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
@@ -29,7 +31,7 @@ class IdFilter(django_filters.Filter):
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """true or false; anything else answers 400 instead of silently matching everything."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("choices", BOOLEAN_CHOICES)
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
@@ -39,7 +41,7 @@ class UtcDateTimeField(IsoDateTimeField):
     """An ISO 8601 time, in UTC. RFC 3339 allows offsets up to 23:59, PostgreSQL only up to
     15:59 (a query with -20:45 failed), and a time near year 1 or 9999 may not convert."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime | None:
         value = super().to_python(value)
         if value is None:
             return None
@@ -57,7 +59,7 @@ class BlankMeansAnyFilterSet(django_filters.FilterSet):
     """A blank parameter is no filter: a form left on "Any" still sends `grade=`, and a
     page, an export and the API must all read that as "any grade", not as an error."""
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         if data is not None:
             data = data.copy()
             for key in list(data):
@@ -100,10 +102,10 @@ class LeadFilter(BlankMeansAnyFilterSet):
         fields: list[str] = []
 
     @extend_schema_field({"type": "string", "maxLength": 200})
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         return lead_search(queryset, value)
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         queryset = super().filter_queryset(queryset)
         # The pk breaks ties, so that pages never repeat or skip a lead.
         return queryset.order_by(*(queryset.query.order_by or ["-created_at"]), "-pk")
@@ -119,5 +121,5 @@ class TaskFilter(BlankMeansAnyFilterSet):
         model = Task
         fields: list[str] = []
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[Task]) -> QuerySet[Task]:
         return super().filter_queryset(queryset).order_by("due_at", "pk")

@@ -14,14 +14,14 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import LeadSearch
+from .models import Lead, LeadSearch
 
 TRIGRAM_MIN = 3
 
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 
 
-def lead_search(queryset: QuerySet, term: str) -> QuerySet:
+def lead_search(queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
     words = _WORD.findall(term)
     if not words:
         return queryset

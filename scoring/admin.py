@@ -1,4 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from crm.admin import HistoryAdmin, SettingsAdmin
 
@@ -12,15 +17,17 @@ class RescoreOnChangeAdmin(HistoryAdmin):
     Reverting to an earlier version on the History page saves through save_model too.
     """
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: "ModelForm[Any]", change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         scoring_rules_changed()
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         super().delete_model(request, obj)
         scoring_rules_changed()
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
         scoring_rules_changed()
 

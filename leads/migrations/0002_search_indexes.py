@@ -11,8 +11,8 @@ from crm.db import AddPostgresIndex
 FIELDS = ("first_name", "last_name", "email", "company")
 
 
-def haystack():
-    parts = []
+def haystack() -> Concat:
+    parts: list[str | Value] = []
     for name in FIELDS:
         if parts:
             parts.append(Value(" "))

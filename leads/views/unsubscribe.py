@@ -1,3 +1,4 @@
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -21,7 +22,7 @@ class UnsubscribeView(View):
 
     http_method_names = ["get", "post"]
 
-    def get(self, request, token: str):
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
         lead = lead_from_unsubscribe_token(token)
         if lead is None:
             return _unknown(request)
@@ -31,7 +32,7 @@ class UnsubscribeView(View):
             {"email": lead.email, "confirm": not lead.do_not_email},
         )
 
-    def post(self, request, token: str):
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
         lead = lead_from_unsubscribe_token(token)
         if lead is None:
             return _unknown(request)
@@ -40,5 +41,5 @@ class UnsubscribeView(View):
         return render(request, "leads/unsubscribe.html", {"email": lead.email})
 
 
-def _unknown(request):
+def _unknown(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/unsubscribe.html", {"invalid": True}, status=404)

@@ -1,9 +1,11 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.permissions import request_user
 from leads.selectors import lead_visible_to
 
 from ..services import lead_score_explain
@@ -32,8 +34,8 @@ class LeadScoreApi(APIView):
             },
         )
     )
-    def get(self, request, pk):
-        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+    def get(self, request: Request, pk: str) -> Response:
+        lead = get_object_or_404(lead_visible_to(request_user(request)), pk=pk)
         explained = lead_score_explain(lead=lead)
         return Response(
             {

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import template
+
+from leads.models import Lead
 
 from ..services import lead_score_explain
 
@@ -6,7 +10,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("scoring/breakdown.html")
-def score_breakdown(lead):
+def score_breakdown(lead: Lead) -> dict[str, Any]:
     """Why this lead has its score: the rules that fired, for the lead page."""
     explained = lead_score_explain(lead=lead)
     return {"lead": lead, "lines": explained.lines, "raw": explained.raw}

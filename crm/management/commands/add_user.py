@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -10,13 +13,21 @@ from crm.services import user_upsert
 class Command(BaseCommand):
     help = "Create or update a sales rep or a sales manager."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--email")
         parser.add_argument("--password")
 
-    def handle(self, *args, username, role, email, password, **options):
+    def handle(
+        self,
+        *args: Any,
+        username: str,
+        role: str,
+        email: str | None,
+        password: str | None,
+        **options: Any,
+    ) -> None:
         if email:
             try:
                 validate_email(email)

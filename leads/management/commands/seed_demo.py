@@ -7,10 +7,12 @@ weeks of history, so each lead's story is moved back in time afterwards, timesta
 
 import logging
 import random
+from argparse import ArgumentParser
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -178,7 +180,7 @@ class Command(BaseCommand):
         "state, over eight weeks."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--leads", type=int, default=200)
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any lead exists."
@@ -189,7 +191,9 @@ class Command(BaseCommand):
             help="Load even with DEBUG off (the demo users share a published password).",
         )
 
-    def handle(self, *args, leads: int, if_empty: bool, allow_production: bool, **options):
+    def handle(
+        self, *args: Any, leads: int, if_empty: bool, allow_production: bool, **options: Any
+    ) -> None:
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "Refusing to load demo users with a published password while DEBUG is off; "
@@ -317,7 +321,15 @@ class Command(BaseCommand):
             created_at=created_at + timedelta(minutes=1)
         )
 
-    def _work(self, rng, i: int, story: Story, manager: User, reps: list, now: datetime) -> None:
+    def _work(
+        self,
+        rng: random.Random,
+        i: int,
+        story: Story,
+        manager: User,
+        reps: list[User],
+        now: datetime,
+    ) -> None:
         lead, fate = story.lead, story.fate
         if fate == "unassigned":
             return
@@ -339,10 +351,12 @@ class Command(BaseCommand):
             self._nurture_exit_shift(lead, assigned, since=assigned)
         elif i in (1, 2) and lead.assigned_to_id != reps[i - 1].pk:
             lead = lead_assign(lead=lead, to=reps[i - 1], by=manager, now=lead.assigned_at)
-        owner = lead.assigned_to
+        owner, assigned_at = lead.assigned_to, lead.assigned_at
+        if owner is None or assigned_at is None:
+            raise CommandError(f"Demo lead {lead.pk} has no owner after its assignment.")
         if fate == "ignore":
             return
-        responded = self._after(rng, lead.assigned_at, now, 0.2, 30)
+        responded = self._after(rng, assigned_at, now, 0.2, 30)
         lead_activity_log(
             lead=lead,
             type=rng.choice([ActivityType.CALL, ActivityType.EMAIL_SENT]),
@@ -384,22 +398,22 @@ class Command(BaseCommand):
         )
         self._shift(lead, ActivityType.CONVERTED, converted, tasks=False)
         self._set(lead, converted_at=converted)
-        for model, pk in (
-            (Contact, result.contact.pk),
-            (Deal, result.deal.pk if result.deal else None),
-            (Company, result.company.pk if result.company else None),
-        ):
-            model.objects.filter(pk=pk, created_at__gt=converted).update(
-                created_at=converted, updated_at=converted
-            )
+        made: list[Contact | Deal | Company | None] = [result.contact, result.deal, result.company]
+        for row in made:
+            if row is not None:
+                type(row)._default_manager.filter(pk=row.pk, created_at__gt=converted).update(
+                    created_at=converted, updated_at=converted
+                )
 
     @staticmethod
-    def _after(rng, start: datetime, now: datetime, low_hours: float, high_hours: float):
+    def _after(
+        rng: random.Random, start: datetime, now: datetime, low_hours: float, high_hours: float
+    ) -> datetime:
         """A moment some hours after `start`, never in the future."""
         return min(now, start + timedelta(hours=rng.uniform(low_hours, high_hours)))
 
     @staticmethod
-    def _set(lead: Lead, **fields) -> None:
+    def _set(lead: Lead, **fields: Any) -> None:
         # Timestamps only: the owner, status and score the services wrote stay as they are.
         Lead.objects.filter(pk=lead.pk).update(**fields)
         for name, value in fields.items():
