@@ -1,6 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Count, ForeignKey, ManyToManyField, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.http import HttpRequest
 
 from crm.admin import HistoryAdmin, SettingsAdmin
+from crm.selectors import lead_assignee_list
 
 from .models import (
     AssignmentRule,
@@ -19,14 +25,21 @@ class TeamAdmin(HistoryAdmin):
     search_fields = ("name",)
     filter_horizontal = ("members",)
 
-    def get_queryset(self, request):
-        from django.db.models import Count
-
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).annotate(_members=Count("members"))
 
     @admin.display(description="Members", ordering="_members")
     def member_count(self, team: Team) -> int:
-        return team._members
+        return team._members  # type: ignore[attr-defined]  # annotated by get_queryset
+
+    def formfield_for_manytomany(
+        self, db_field: "ManyToManyField[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField | None:
+        # Routing deals a team's leads only to those who may receive one; anyone else in the
+        # pool would never get a lead, and nothing would say why.
+        if db_field.name == "members":
+            kwargs["queryset"] = lead_assignee_list()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(AssignmentRule)
@@ -38,6 +51,14 @@ class AssignmentRuleAdmin(HistoryAdmin):
     search_fields = ("name",)
     autocomplete_fields = ("assignee",)
     readonly_fields = ("created_at", "updated_at")
+
+    def formfield_for_foreignkey(
+        self, db_field: "ForeignKey[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        # A rule naming someone routing never deals to would match and hand out nothing.
+        if db_field.name == "assignee":
+            kwargs["queryset"] = lead_assignee_list()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(RoutingSettings)
