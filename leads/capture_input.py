@@ -5,6 +5,7 @@ are validated; unknown ones are kept with the capture activity (nothing a visito
 lost), within bounds, and anything that could not be stored faithfully answers 400.
 """
 
+import copy
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from typing import Any
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from crm.openapi import SPACE
 
@@ -166,7 +168,33 @@ class NamedChoiceField(serializers.ChoiceField):
         super().fail(key, **kwargs)
 
 
-class CaptureInputSerializer(serializers.Serializer):
+_shared_fields: dict[type, BindingDict] = {}
+
+
+class FieldsBuiltOnce:
+    """A serializer whose fields are built once per class, not once per instance.
+
+    DRF deep-copies every declared field for each serializer instance, which cost a capture more
+    than validating its input. Fields that keep no state of a request (they read no context, and
+    the serializer never validates partially) can be shared by every request and thread; they are
+    bound to a blank instance of their own, so no request's data stays reachable from them.
+    """
+
+    _declared_fields: dict[str, serializers.Field]
+
+    @property
+    def fields(self) -> BindingDict:
+        cls = type(self)
+        fields = _shared_fields.get(cls)
+        if fields is None:
+            fields = BindingDict(cls())
+            for name, field in copy.deepcopy(self._declared_fields).items():
+                fields[name] = field
+            _shared_fields[cls] = fields
+        return fields
+
+
+class CaptureInputSerializer(FieldsBuiltOnce, serializers.Serializer):
     first_name = TextField(max_length=100, required=False)
     last_name = TextField(max_length=100, required=False)
     email = NormalizedEmailField(max_length=255)
@@ -188,7 +216,7 @@ class CaptureInputSerializer(serializers.Serializer):
 CAPTURE_KEYS = frozenset(CaptureInputSerializer._declared_fields)
 
 
-class CaptureOutputSerializer(serializers.Serializer):
+class CaptureOutputSerializer(FieldsBuiltOnce, serializers.Serializer):
     """The whole answer to a capture or an event. A capture key sits in marketing sites'
     pages, where anyone can read it: it must learn nothing about a lead it did not send."""
 

@@ -7,10 +7,16 @@ the counts live in Django's default cache, Redis in production, so every worker 
 import logging
 import math
 import time
+import weakref
 
-from django.core.cache import cache
+import redis
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from .models import CaptureKey
 
@@ -34,7 +40,7 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         # The class attribute DRF reads is frozen at import; settings may change (tests do).
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
             return True
         ident = self.get_cache_key(request, view)
@@ -60,11 +66,39 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
 
 
 def _count(key: str, *, timeout: int) -> int:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        return _redis_count(backend, key, timeout=timeout)
+    return _cache_count(backend, key, timeout=timeout)
+
+
+def _cache_count(backend: BaseCache, key: str, *, timeout: int) -> int:
     try:
-        return cache.incr(key)
+        return backend.incr(key)
     except ValueError:
         # The window's first request, or one racing it to create the counter.
-        return 1 if cache.add(key, 1, timeout=timeout) else cache.incr(key)
+        return 1 if backend.add(key, 1, timeout=timeout) else backend.incr(key)
+
+
+# One client per cache backend: Django's Redis cache builds a client for every call, which
+# cost a capture more than the count itself. A client is safe to share between threads.
+_redis_clients: "weakref.WeakKeyDictionary[RedisCache, redis.Redis]" = weakref.WeakKeyDictionary()
+
+
+def _redis_count(backend: RedisCache, key: str, *, timeout: int) -> int:
+    """One round trip: create the window's counter with its expiry unless it exists, then add 1.
+
+    Django's `incr` asks whether the key exists and then increments it, two round trips on every
+    capture. Both commands here go in one pipeline; a counter is never left without an expiry.
+    """
+    client = _redis_clients.get(backend)
+    if client is None:
+        client = _redis_clients[backend] = backend._cache.get_client(write=True)
+    name = backend.make_and_validate_key(key)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(name, 0, ex=timeout, nx=True)
+    pipe.incr(name)
+    return int(pipe.execute()[1])
 
 
 class CaptureKeyThrottle(FixedWindowRateThrottle):
@@ -72,7 +106,7 @@ class CaptureKeyThrottle(FixedWindowRateThrottle):
 
     scope = "capture_key"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not isinstance(request.auth, CaptureKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
@@ -88,5 +122,5 @@ class CaptureFormThrottle(FixedWindowRateThrottle):
 
     scope = "capture_form"
 
-    def get_cache_key(self, request, view) -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 from ..emails import email_normalize
 from ..models import ActivityType, Channel, Lead, LeadActivity, LeadStatus
@@ -73,30 +75,21 @@ def lead_capture(
     first_source = source or default_source or DEFAULT_SOURCE[channel]
 
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().filter(email=email).first()
-        created = False
+        lead = Lead(
+            email=email,
+            lead_source=first_source,
+            lead_status=LeadStatus.CONTACTED if channel == Channel.CHAT else LeadStatus.NEW,
+            custom_fields=custom_fields,
+            **values,
+        )
+        created = _lead_insert_new(lead)
         not_applied: dict[str, Any] = {}
-        if lead is None:
-            try:
-                # A savepoint, so a lost insert race leaves the outer transaction usable.
-                with transaction.atomic():
-                    lead = Lead.objects.create(
-                        email=email,
-                        lead_source=first_source,
-                        lead_status=LeadStatus.CONTACTED
-                        if channel == Channel.CHAT
-                        else LeadStatus.NEW,
-                        custom_fields=custom_fields,
-                        **values,
-                    )
-                created = True
-            except IntegrityError:
-                # Under READ COMMITTED the winner's row is visible once its insert committed,
-                # which is what our insert waited for. No row means another constraint failed.
-                lead = Lead.objects.select_for_update().filter(email=email).first()
-                if lead is None:
-                    raise
         if not created:
+            known = Lead.objects.select_for_update().filter(email=email).first()
+            if known is None:
+                # Not the email then: another constraint refused the row (SQLite ignores those too).
+                raise IntegrityError(f"The lead for {email} could not be inserted.")
+            lead = known
             not_applied = _lead_merge(
                 lead, channel=channel, source=source, values=values, custom_fields=custom_fields
             )
@@ -122,6 +115,26 @@ def lead_capture(
         )
         lead_changed(lead)
     return CaptureResult(lead=lead, created=created)
+
+
+def _lead_insert_new(lead: Lead) -> bool:
+    """Insert `lead` unless a lead has its email; return whether this inserted it.
+
+    One statement either way (INSERT ... ON CONFLICT DO NOTHING; INSERT OR IGNORE on SQLite),
+    since most captures are of new emails. Under READ COMMITTED an insert racing a concurrent
+    one of the same email waits for it, and does nothing once that one has committed; the
+    row lock taken next then finds the winner's row.
+    """
+    query = InsertQuery(Lead, on_conflict=OnConflict.IGNORE)
+    query.insert_values(Lead._meta.local_concrete_fields, [lead])
+    with connection.cursor() as cursor:
+        for sql, params in query.get_compiler(connection=connection).as_sql():
+            cursor.execute(sql, params)
+        inserted = cursor.rowcount == 1
+    if inserted:
+        lead._state.adding = False
+        lead._state.db = connection.alias
+    return inserted
 
 
 def _lead_merge(
