@@ -31,9 +31,17 @@ per capture and per event, every side effect published to the broker.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm python bench/load.py [--seconds 15]
 
-Targets (2-core machine, client included): capture at least 300 requests a second, p99 at most
-150 ms in every phase, no errors, and capture at least 0.12x the requests a second of /healthz.
-It exits with status 1 when a target is missed or a check fails.
+Targets (issue 14; 2-core machine, client included, nothing turned off for the run: the capture
+key is verified, throttled, deduplicated by email, and each capture writes its activity and its
+outbox message and publishes it): capture at least 400 requests a second and at least 0.2x the
+requests a second of /healthz in the same run, capture and events p99 at most 100 ms, the other
+phases' p99 at most 150 ms, no errors. It prints a verdict per target and exits with status 1
+when a target is missed or a check fails.
+
+The figures hold for an otherwise idle machine. The "other" column shows what the rest of the
+machine used meanwhile; when it is busy the verdicts say so, since a missed target then says
+little. "server ms" (CPU per request) depends much less on the load: capture's against
+healthz's is printed as a second view of the ratio.
 """
 
 import argparse
@@ -67,9 +75,14 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-TARGET_CAPTURE_RPS = 300
+TARGET_CAPTURE_RPS = 400
+TARGET_HEALTHZ_RATIO = 0.2
+# Capture and events, the endpoints marketing sites post to.
+TARGET_CAPTURE_P99_MS = 100
 TARGET_P99_MS = 150
-TARGET_HEALTHZ_RATIO = 0.12
+CAPTURE_PHASES = ("capture", "events")
+# Other processes using more than this share of one core make the run's figures doubtful.
+BUSY_OTHER_PERCENT = 15
 DUPLICATE_SHARE = 0.3
 REPS = 10
 KNOWN_LEADS = 5000
@@ -458,9 +471,7 @@ def report(results: list[PhaseResult]) -> bool:
         f"{'errors':>6} {'server ms':>9} " + " ".join(f"{k:>8}" for k in CPU_COLUMNS)
     )
     for r in results:
-        # CPU of gunicorn, PostgreSQL and Redis per answered request: what the request costs.
-        server_ms = sum(r.cpu_seconds[k] for k in ("gunicorn", "postgres", "redis"))
-        server_ms = 1000 * server_ms / max(1, len(r.latencies))
+        server_ms = server_ms_per_request(r)
         print(
             f"{r.name:<9} {r.requests:>8} {r.rps:>6.0f} {r.percentile_ms(0.50):>7.1f} "
             f"{r.percentile_ms(0.95):>7.1f} {r.percentile_ms(0.99):>7.1f} {r.errors:>6} "
@@ -475,6 +486,12 @@ def report(results: list[PhaseResult]) -> bool:
     by_name = {r.name: r for r in results}
     capture, healthz = by_name["capture"], by_name["healthz"]
     ratio = capture.rps / healthz.rps if healthz.rps else 0.0
+
+    def p99_target(r: PhaseResult) -> tuple[str, bool]:
+        limit = TARGET_CAPTURE_P99_MS if r.name in CAPTURE_PHASES else TARGET_P99_MS
+        p99 = r.percentile_ms(0.99)
+        return f"{r.name} p99 {p99:.1f} ms <= {limit} ms", p99 <= limit
+
     targets = [
         (
             f"capture {capture.rps:.0f}/s >= {TARGET_CAPTURE_RPS}/s",
@@ -484,19 +501,36 @@ def report(results: list[PhaseResult]) -> bool:
             f"capture/healthz {ratio:.3f}x >= {TARGET_HEALTHZ_RATIO}x",
             ratio >= TARGET_HEALTHZ_RATIO,
         ),
-        *(
-            (
-                f"{r.name} p99 {r.percentile_ms(0.99):.1f} ms <= {TARGET_P99_MS} ms",
-                r.percentile_ms(0.99) <= TARGET_P99_MS,
-            )
-            for r in results
-        ),
+        *(p99_target(r) for r in results),
         (f"errors {sum(r.errors for r in results)} == 0", not any(r.errors for r in results)),
     ]
-    print("\nTargets:")
+    other = max(r.cpu_percent("other") for r in results)
+    busy = other > BUSY_OTHER_PERCENT
+    print(f"\nTargets (the rest of the machine used up to {other:.0f}% of a core meanwhile):")
     for label, ok in targets:
-        print(f"  {verdict(ok):<6} {label}")
-    return all(ok for _, ok in targets)
+        note = "" if ok or not busy else "  (machine busy: repeat on an idle machine)"
+        print(f"  {verdict(ok):<6} {label}{note}")
+    cost = {r.name: server_ms_per_request(r) for r in results}
+    if cost["capture"]:
+        print(
+            f"  info   CPU per request, healthz/capture: {cost['healthz']:.2f} / "
+            f"{cost['capture']:.2f} ms = {cost['healthz'] / cost['capture']:.3f}x "
+            "(server side only; the client's share is not in it)"
+        )
+    missed = sum(not ok for _, ok in targets)
+    if not missed:
+        print("Verdict: every target met.")
+    elif busy:
+        print(f"Verdict: {missed} target(s) missed on a busy machine; not conclusive.")
+    else:
+        print(f"Verdict: {missed} target(s) missed on an idle machine.")
+    return not missed
+
+
+def server_ms_per_request(r: PhaseResult) -> float:
+    """CPU of gunicorn, PostgreSQL and Redis per answered request: what the request costs."""
+    spent = sum(r.cpu_seconds[k] for k in ("gunicorn", "postgres", "redis"))
+    return 1000 * spent / max(1, len(r.latencies))
 
 
 def integrity_check(ledger: Ledger, redis_url: str) -> bool:
