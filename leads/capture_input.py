@@ -10,7 +10,7 @@ import json
 import math
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
@@ -187,7 +187,7 @@ class FieldsBuiltOnce:
         cls = type(self)
         fields = _shared_fields.get(cls)
         if fields is None:
-            fields = BindingDict(cls())
+            fields = BindingDict(cast(serializers.Serializer, cls()))
             for name, field in copy.deepcopy(self._declared_fields).items():
                 fields[name] = field
             _shared_fields[cls] = fields

@@ -1,5 +1,5 @@
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
@@ -41,7 +41,7 @@ def capture_key_verified(key: str) -> CaptureKey | None:
     else:
         _verified.pop(key, None)
         try:
-            capture_key = CaptureKey.objects.get_from_key(key)
+            capture_key = cast(CaptureKey, CaptureKey.objects.get_from_key(key))
         except CaptureKey.DoesNotExist:
             return None
         ttl = settings.CAPTURE_KEY_CACHE_SECONDS
