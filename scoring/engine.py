@@ -3,16 +3,15 @@ the two must agree for every lead (tests/scoring/test_engines_agree.py)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db.models import Count, Q
 
-from leads.models import Lead, LeadActivity, LeadStatus
+from leads.models import Lead, LeadActivity
 
 from .rules import ActivityRule, RuleSet
 
 MIN_SCORE, MAX_SCORE = 0, 100
-# Scoring may qualify only leads still in play; it never overrides a rep's verdict or a sale.
-QUALIFIABLE_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED)
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def activity_filter(rule: ActivityRule, now: datetime, prefix: str = "") -> Q:
     return q
 
 
-def activity_counts(lead_id, rules: RuleSet, now: datetime) -> dict[str, int]:
+def activity_counts(lead_id: UUID, rules: RuleSet, now: datetime) -> dict[str, int]:
     """How many of the lead's activities each behavioral rule counts: one query."""
     if not rules.activity_rules:
         return {}
@@ -66,12 +65,20 @@ def lead_score_compute(lead: Lead, counts: dict[str, int], rules: RuleSet) -> Le
             if rule.condition.matches(lead):
                 lines.append(ScoreLine(rule.id, rule.name, rule.category, rule.points))
                 break
-    for rule in rules.activity_rules:
-        count = counts.get(rule.id, 0)
-        if rule.max_occurrences is not None:
-            count = min(count, rule.max_occurrences)
+    for activity_rule in rules.activity_rules:
+        count = counts.get(activity_rule.id, 0)
+        if activity_rule.max_occurrences is not None:
+            count = min(count, activity_rule.max_occurrences)
         if count:
-            lines.append(ScoreLine(rule.id, rule.name, "behavioral", count * rule.points, count))
+            lines.append(
+                ScoreLine(
+                    activity_rule.id,
+                    activity_rule.name,
+                    "behavioral",
+                    count * activity_rule.points,
+                    count,
+                )
+            )
     raw = sum(line.points for line in lines)
     score = max(MIN_SCORE, min(MAX_SCORE, raw))
     return LeadScore(raw=raw, score=score, grade=grade_for(score, rules), lines=tuple(lines))
@@ -82,12 +89,3 @@ def grade_for(score: int, rules: RuleSet) -> str:
         if score >= min_score:
             return grade
     return ""
-
-
-def qualifies(lead: Lead, score: int, rules: RuleSet) -> bool:
-    """Whether this score newly qualifies the lead. Scoring never un-qualifies."""
-    return (
-        not lead.qualified
-        and lead.lead_status in QUALIFIABLE_STATUSES
-        and score >= rules.qualify_threshold
-    )

@@ -1,10 +1,9 @@
-"""Rescoring many leads in the database: the rules compiled into one UPDATE per chunk.
+"""Rescoring many leads in the database: the rules compiled into one derived table per chunk.
 
 The rule conditions compile through the ORM (so they are the same conditions as the Python
-execution, on SQLite and PostgreSQL alike); the UPDATE around them is written here, because
-the ORM cannot update from a derived table. Score, grade and qualification come out of the
-same statement, and only rows whose values change are written; the leads it qualifies come
-back from it, for the timeline entries and calls their qualification owes (leads.services).
+execution, on SQLite and PostgreSQL alike) into a SELECT of each lead's new score and grade;
+leads.services.leads_scores_write updates the chunk's leads from it in one statement, with
+their qualification, writing only rows whose values change.
 """
 
 from collections import deque
@@ -12,19 +11,19 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from functools import reduce
 from operator import add
 from uuid import UUID
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Least
 
 from leads.models import Lead, LeadActivity
-from leads.services import leads_qualify_by_score, qualified_fields
+from leads.services import leads_scores_write
 
-from .engine import QUALIFIABLE_STATUSES, activity_filter
+from .engine import activity_filter
 from .rules import RuleSet
 
 CHUNK_SIZE = 50_000
@@ -40,7 +39,7 @@ class RescoreSummary:
     seconds: float = 0.0
 
 
-def attribute_points(rules: RuleSet):
+def attribute_points(rules: RuleSet) -> Combinable:
     """Points from the lead's own fields, as one SQL expression."""
     parts = [
         Case(When(rule.condition.q(), then=Value(rule.points)), default=Value(0))
@@ -56,11 +55,11 @@ def attribute_points(rules: RuleSet):
     return reduce(add, parts, Value(0)) if parts else Value(0)
 
 
-def activity_points(rules: RuleSet, now: datetime):
+def activity_points(rules: RuleSet, now: datetime) -> Combinable:
     """Points from the lead's activities, as one aggregate over them."""
     parts = []
     for rule in rules.activity_rules:
-        count = Count("pk", filter=activity_filter(rule, now))
+        count: Combinable = Count("pk", filter=activity_filter(rule, now))
         if rule.max_occurrences is not None:
             count = Least(count, Value(rule.max_occurrences))
         parts.append(count * Value(rule.points))
@@ -68,7 +67,12 @@ def activity_points(rules: RuleSet, now: datetime):
 
 
 def chunk_rescore(
-    rules: RuleSet, *, now: datetime, low=None, high=None, since: datetime | None = None
+    rules: RuleSet,
+    *,
+    now: datetime,
+    low: UUID | None = None,
+    high: UUID | None = None,
+    since: datetime | None = None,
 ) -> tuple[int, int]:
     """Rescore the leads with low < id <= high (open ends when None), qualifying those whose
     score reaches the threshold as leads.services qualifies any lead; return how many rows
@@ -122,7 +126,7 @@ def chunk_rescore(
         f"ELSE {raw} END AS new_score FROM {source}{fence}"
     )
     grade = "''"
-    grade_params: list = []
+    grade_params: list[object] = []
     if rules.bands:
         grade = (
             "CASE "
@@ -131,76 +135,17 @@ def chunk_rescore(
         )
         for min_score, band in rules.bands:
             grade_params += [min_score, band]
-    graded = f"SELECT c.id AS id, c.new_score AS new_score, {grade} AS new_grade FROM ({scores}) c"
-
-    table = Lead._meta.db_table
-    # The chunk's bounds again on the updated table: d holds only the chunk's ids, but the
-    # planner cannot carry a range across the join, and would read the whole table each chunk.
-    target_bounds, target_params = "", []
-    pk = Lead._meta.pk
-    if low is not None:
-        target_bounds += f" AND {table}.{pk.column} > %s"
-        target_params.append(pk.get_db_prep_value(low, connection))
-    if high is not None:
-        target_bounds += f" AND {table}.{pk.column} <= %s"
-        target_params.append(pk.get_db_prep_value(high, connection))
-    statuses = ", ".join("%s" for _ in QUALIFIABLE_STATUSES)
-    qualify = (
-        f"(NOT {table}.qualified AND {table}.lead_status IN ({statuses}) AND d.new_score >= %s)"
+    written = leads_scores_write(
+        scores_sql=(
+            f"SELECT c.id AS id, c.new_score AS new_score, {grade} AS new_grade FROM ({scores}) c"
+        ),
+        scores_params=[*grade_params, *source_params],
+        low=low,
+        high=high,
+        threshold=rules.qualify_threshold,
+        now=now,
     )
-    qualify_params = [*(str(s) for s in QUALIFIABLE_STATUSES), rules.qualify_threshold]
-    sets, set_params = ["score = d.new_score", "grade = d.new_grade"], []
-    for name, value in qualified_fields(now).items():
-        field = Lead._meta.get_field(name)
-        column = f"{table}.{field.column}"
-        sets.append(f"{field.column} = CASE WHEN {qualify} THEN %s ELSE {column} END")
-        set_params += [*qualify_params, field.get_db_prep_save(db_value(value), connection)]
-    now_param = connection.ops.adapt_datetimefield_value(now)
-    # RETURNING may name only the updated table's columns (SQLite): a row this statement
-    # qualified is one whose qualified_at is now this run's.
-    update = (
-        f"UPDATE {table} SET {', '.join(sets)} "
-        f"FROM ({graded}) d WHERE {table}.id = d.id{target_bounds} AND "
-        f"({table}.score <> d.new_score OR {table}.grade <> d.new_grade OR {qualify}) "
-        f"RETURNING {table}.id, {table}.assigned_to_id, {table}.score, "
-        f"{table}.qualified_at = %s AS newly"
-    )
-    params = [
-        *set_params,
-        *grade_params,
-        *source_params,
-        *target_params,
-        *qualify_params,
-        now_param,
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The count, and only the qualified rows: returning all 50,000 changed rows of a
-            # chunk to Python made a first rescore of a million leads a sixth slower.
-            cursor.execute(
-                f"WITH u AS ({update}) SELECT (SELECT count(*) FROM u), u.id, u.assigned_to_id,"
-                " u.score FROM u WHERE u.newly UNION ALL SELECT (SELECT count(*) FROM u),"
-                " NULL, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.newly)",
-                params,
-            )
-            rows = cursor.fetchall()
-            changed = rows[0][0]
-            scored = [(id, owner, score) for _, id, owner, score in rows if id is not None]
-        else:
-            cursor.execute(update, params)
-            rows = cursor.fetchall()
-            changed = len(rows)
-            scored = [(pk.to_python(id), owner, score) for id, owner, score, new in rows if new]
-        # In the chunk's transaction: a lead is never qualified without what that owes.
-        qualified = leads_qualify_by_score(
-            scored=scored, threshold=rules.qualify_threshold, now=now
-        )
-    return changed, qualified
-
-
-def db_value(value):
-    """A choice as the plain value stored, not an enum member for the driver to adapt."""
-    return value.value if isinstance(value, Enum) else value
+    return written.changed, written.qualified
 
 
 def chunk_bounds(size: int) -> Iterator[Bounds]:

@@ -3,6 +3,8 @@
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -11,15 +13,15 @@ from django.utils import timezone
 from crm import task_names
 from crm.effects import task_enqueue_on_commit, tasks_enqueue_on_commit
 from leads.models import Lead
-from leads.services import leads_qualify_by_score, qualified_fields
+from leads.services import lead_score_write
 
-from .engine import LeadScore, activity_counts, lead_score_compute, qualifies
+from .engine import LeadScore, activity_counts, lead_score_compute
 from .models import RescoreState
 from .rescore import RescoreSummary, leads_rescore_sql
 from .rules import RuleSet
 
 
-def lead_score(*, lead_id, now: datetime | None = None) -> LeadScore | None:
+def lead_score(*, lead_id: UUID | str, now: datetime | None = None) -> LeadScore | None:
     """Score one lead in Python: a fixed handful of queries, however long its history.
 
     Writes only what changed; None if the lead no longer exists.
@@ -31,22 +33,13 @@ def lead_score(*, lead_id, now: datetime | None = None) -> LeadScore | None:
         if lead is None:
             return None
         result = lead_score_compute(lead, activity_counts(lead.pk, rules, now), rules)
-        changes: dict = {}
-        if lead.score != result.score:
-            changes["score"] = result.score
-        if lead.grade != result.grade:
-            changes["grade"] = result.grade
-        qualified = qualifies(lead, result.score, rules)
-        if qualified:
-            changes.update(qualified_fields(now))
-        if changes:
-            Lead.objects.filter(pk=lead.pk).update(**changes)
-        if qualified:
-            leads_qualify_by_score(
-                scored=[(lead.pk, lead.assigned_to_id, result.score)],
-                threshold=rules.qualify_threshold,
-                now=now,
-            )
+        lead_score_write(
+            lead=lead,
+            score=result.score,
+            grade=result.grade,
+            threshold=rules.qualify_threshold,
+            now=now,
+        )
         tasks_enqueue_on_commit(settings.LEAD_SCORED_TASKS, str(lead.pk))
     return result
 
@@ -68,7 +61,7 @@ def leads_rescore(
 ) -> RescoreSummary:
     """Rescore every lead (or those touched since `since`) set-based in the database."""
     started = time.perf_counter()
-    options = {"chunk_size": chunk_size} if chunk_size else {}
+    options: dict[str, int] = {"chunk_size": chunk_size} if chunk_size else {}
     summary = leads_rescore_sql(
         RuleSet.load(),
         now=now or timezone.now(),
@@ -141,7 +134,7 @@ def leads_rescore_run(
     *,
     only_if_owed: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    **options,
+    **options: Any,
 ) -> list[RescoreSummary] | None:
     """Rescore everyone, then again for as long as rescores were asked for meanwhile, one
     worker at a time. Returns the summary of each run; None if another worker is running,
@@ -170,7 +163,7 @@ def leads_rescore_run(
         if progress:
             progress(done, total)
 
-    summaries = []
+    summaries: list[RescoreSummary] = []
     try:
         while True:
             summaries.append(leads_rescore(progress=heartbeat, **options))

@@ -3,6 +3,7 @@ from datetime import datetime
 from celery import shared_task
 
 from crm import task_names
+from crm.celery import CrmTask
 
 from .services import RESCORE_RUN_STALE, lead_score, leads_rescore, leads_rescore_run
 
@@ -19,12 +20,15 @@ def lead_score_task(lead_id: str) -> None:
 # Minutes at millions of leads: its limits are its own, and under the broker's visibility timeout.
 @shared_task(
     bind=True,
+    base=CrmTask,
     name=task_names.LEADS_RESCORE,
     dedupe_atomic=False,
     soft_time_limit=3000,
     time_limit=3300,
 )
-def leads_rescore_task(self, since: str | None = None, waiting: bool = False) -> dict:
+def leads_rescore_task(
+    self: CrmTask, since: str | None = None, waiting: bool = False
+) -> dict[str, int]:
     if since is not None:
         summary = leads_rescore(since=datetime.fromisoformat(since))
         return {

@@ -46,6 +46,13 @@ from .qualification import (
     leads_qualify_by_score,
     qualified_fields,
 )
+from .scores import (
+    SCORE_QUALIFIABLE_STATUSES,
+    ScoresWritten,
+    lead_qualifies_by_score,
+    lead_score_write,
+    leads_scores_write,
+)
 from .timeline import (
     EVENT_TYPES,
     LOGGABLE_TYPES,
@@ -55,6 +62,11 @@ from .timeline import (
 )
 
 __all__ = [
+    "SCORE_QUALIFIABLE_STATUSES",
+    "ScoresWritten",
+    "lead_qualifies_by_score",
+    "lead_score_write",
+    "leads_scores_write",
     "lead_from_unsubscribe_token",
     "lead_unsubscribe",
     "leads_nurture_leave",

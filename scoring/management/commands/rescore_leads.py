@@ -1,9 +1,12 @@
+from argparse import ArgumentParser
 from datetime import datetime, time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from scoring.rescore import RescoreSummary
 from scoring.services import leads_rescore, leads_rescore_run
 
 BAR_WIDTH = 30
@@ -12,7 +15,7 @@ BAR_WIDTH = 30
 class Command(BaseCommand):
     help = "Rescore leads with the active scoring rules, set-based in the database."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--since",
             help="Only leads edited, or with activity, since this ISO date or datetime.",
@@ -28,12 +31,12 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         since: str | None,
         chunk_size: int | None,
         workers: int | None,
-        **options,
-    ):
+        **options: Any,
+    ) -> None:
         if workers is not None and workers < 1:
             raise CommandError("--workers takes a number from 1.")
         since_at = _parse_since(since) if since else None
@@ -46,12 +49,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r[{bar}] {done:,}/{total:,}", ending="")
                 self.stdout.flush()
 
-        options = {"chunk_size": chunk_size, "workers": workers, "progress": progress}
+        summaries: list[RescoreSummary] | None
         if since_at is not None:
-            summaries = [leads_rescore(since=since_at, **options)]
+            summaries = [
+                leads_rescore(
+                    since=since_at, chunk_size=chunk_size, workers=workers, progress=progress
+                )
+            ]
         else:
             # Everyone: one rescore at a time, whoever starts it (scoring.RescoreState).
-            summaries = leads_rescore_run(**options)
+            summaries = leads_rescore_run(chunk_size=chunk_size, workers=workers, progress=progress)
             if summaries is None:
                 self.stdout.write(
                     "A rescore of every lead is running; it will run once more when it is done."
@@ -62,7 +69,7 @@ class Command(BaseCommand):
         for summary in summaries:
             self._report(summary)
 
-    def _report(self, summary) -> None:
+    def _report(self, summary: RescoreSummary) -> None:
         self.stdout.write(
             f"Leads scanned: {summary.scanned:,}\n"
             f"Scores changed: {summary.changed:,}\n"
