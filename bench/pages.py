@@ -98,6 +98,8 @@ def run(n: int) -> None:
     print(f"{Lead.objects.count():,} leads, {REPS} reps")
     rep = User.objects.get(username="rep1")
     lead = Lead.objects.filter(assigned_to=rep).order_by("-score").first()
+    if lead is None:
+        sys.exit("rep1 owns no lead to open: --n must be at least 1")
     for username, paths in (
         ("rep1", ["/", "/?search=company+42", f"/leads/{lead.pk}/", "/tasks/"]),
         ("manager", ["/", "/?lead_status=qualified&grade=A", "/dashboard/"]),

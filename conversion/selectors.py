@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     # Only django-stubs defines it: what as_sql returns, the SQL and its parameters.
     from django.db.models.sql.compiler import _AsSqlType
 
+    # A development dependency (it comes with django-stubs): the annotation is read only by mypy.
+    from django_stubs_ext import WithAnnotations
+
 Customer = TypeVar("Customer", Company, Contact, Deal)
 
 # --- Customers ------------------------------------------------------------------------------
@@ -229,7 +232,11 @@ def funnel_score_bands(
     return [counts[f"b{i}"] for i in range(len(bands))]
 
 
-def rep_workload_list() -> QuerySet[User]:
+class RepWorkload(TypedDict):
+    open_leads: int
+
+
+def rep_workload_list() -> "QuerySet[WithAnnotations[User, RepWorkload]]":
     """The active reps by username, each with `open_leads`: how many open leads they own."""
     reps = User.objects.filter(role=Role.REP, is_active=True)
     open_leads = Count("leads", filter=lead_open_q("leads__"))

@@ -122,7 +122,9 @@ def company_get_or_create(*, lead: Lead, owner: User) -> Company:
     firmographics. Runs inside `lead_convert`'s transaction."""
     name = " ".join(lead.company.split())
     domain = email_domain(lead.email)
-    existing = Company.objects.annotate(key=Lower(Trim("name"))).filter(key=name.lower()).first()
+    existing: Company | None = (
+        Company.objects.annotate(key=Lower(Trim("name"))).filter(key=name.lower()).first()
+    )
     if existing is None and domain:
         existing = Company.objects.filter(domain=domain).order_by("created_at").first()
     if existing is not None:

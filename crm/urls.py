@@ -1,7 +1,7 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm.health import healthz
@@ -12,7 +12,7 @@ swagger_ui = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]}
     SpectacularSwaggerSplitView.as_view(url_name="schema")
 )
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("leads.api.urls")),
     path("", include("scoring.api.urls")),
     path("", include("conversion.api.urls")),

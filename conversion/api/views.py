@@ -1,5 +1,4 @@
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.db.models import Model, QuerySet
@@ -11,14 +10,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import User
-from crm.permissions import IsManager
+from crm.permissions import IsManager, request_user
 from leads.filters import UtcDateTimeField
 from leads.selectors import lead_visible_to
 
@@ -53,14 +52,15 @@ class LeadConvertApi(APIView):
         },
     )
     def post(self, request: Request, pk: str) -> Response:
-        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        user = request_user(request)
+        lead = get_object_or_404(lead_visible_to(user), pk=pk)
         serializer = ConvertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if serializer.validated_data["force"] and not request.user.is_manager:
+        if serializer.validated_data["force"] and not user.is_manager:
             # Refused, not ignored, so a rep learns that skipping qualification is not theirs.
             raise ValidationError({"force": [FORCE_REFUSED]})
         try:
-            result = lead_convert(lead=lead, by=request.user, **serializer.validated_data)
+            result = lead_convert(lead=lead, by=user, **serializer.validated_data)
         except ConversionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(
@@ -77,12 +77,16 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     model: type[Model] = Company
     # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
     lookup_value_regex = "[^/]+"
-    visible_to: ClassVar[Callable[[User], QuerySet[Any]]]
+
+    @staticmethod
+    def visible_to(user: User) -> QuerySet[Any]:
+        """Each customer viewset's rows that the user may see."""
+        raise NotImplementedError
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        return self.visible_to(self.request.user).order_by("-created_at", "pk")
+            return self.model._default_manager.none()
+        return self.visible_to(request_user(self.request)).order_by("-created_at", "pk")
 
 
 class CompanyViewSet(CustomerViewSet):
@@ -130,7 +134,13 @@ class FunnelMetricsApi(APIView):
     def get(self, request: Request) -> Response:
         form = FunnelForm(request.query_params)
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            # Each message keeps its code (DRF would call every one "invalid").
+            raise ValidationError(
+                {
+                    field: [ErrorDetail(error["message"], code=error["code"]) for error in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
         data = form.cleaned_data
         return Response(
             funnel_metrics(

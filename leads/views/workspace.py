@@ -228,7 +228,7 @@ def lead_assign_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
         lead_assign(lead=lead, to=to, by=request.user)
         messages.success(request, f"Assigned to {user_label(to)}." if to else "Unassigned.")
     else:
-        messages.error(request, f"Not reassigned: {' '.join(form.errors['user'])}")
+        messages.error(request, f"Not reassigned: {' '.join(map(str, form.errors['user']))}")
     if request.POST.get("next") == "queue":
         return HttpResponseRedirect(reverse("leads:lead-queue"), status=303)
     return back_to(lead)

@@ -89,3 +89,18 @@ def test_bad_dates_answer_400(manager_client):
 
     assert response.status_code == 400
     assert "since" in response.json()
+
+
+def test_bad_filters_keep_their_error_codes(manager_client):
+    """What failed stays readable by code, not only by message: DRF called each "invalid"."""
+    response = manager_client.get(URL, {"since": "last year", "source": "x" * 51})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "since": ["Enter a valid date/time."],
+        "source": ["Ensure this value has at most 50 characters (it has 51)."],
+    }
+    assert {field: [e.code for e in errors] for field, errors in response.data.items()} == {
+        "since": ["invalid"],
+        "source": ["max_length"],
+    }
