@@ -113,5 +113,5 @@ class NurtureEnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("lead",)
     readonly_fields = list_display
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

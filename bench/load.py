@@ -108,7 +108,7 @@ class HttpConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:
-        if self.writer is None:
+        if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         self.writer.write(raw)
         line = await self.reader.readline()
@@ -226,11 +226,11 @@ def processes_cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
     spent = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            comm, fields = stat.read_text().rsplit(")", 1)
+            comm, after_comm = stat.read_text().rsplit(")", 1)
             cmdline = stat.with_name("cmdline").read_bytes()
         except OSError:
             continue  # exited meanwhile
-        fields = fields.split()
+        fields = after_comm.split()
         pid, ppid = int(stat.parent.name), int(fields[1])
         seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
         if server_pid in (pid, ppid):

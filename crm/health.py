@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
@@ -73,7 +73,7 @@ def checks_run() -> dict[str, str]:
 
 @never_cache
 @require_safe
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     checks = checks_run()
     failed = [name for name, outcome in checks.items() if outcome == "failed"]
     return JsonResponse(

@@ -6,7 +6,8 @@ left to the fields themselves.
 """
 
 import re
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from django.http import QueryDict
 from drf_spectacular.drainage import get_override
@@ -70,14 +71,21 @@ def json_type_matches(kind: str, value: Any) -> bool:
     return isinstance(value, str)
 
 
+if TYPE_CHECKING:
+    # What the mixin is mixed into, so mypy knows its fields and the next to_internal_value.
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
+
+
 # No docstring: drf-spectacular would show it as the description of every serializer using it.
-class JSONTypesMixin:
+class JSONTypesMixin(_SerializerBase):
     # For serializers of JSON input: a value of the wrong JSON type answers 400 for its field.
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict) or isinstance(data, QueryDict):
             return super().to_internal_value(data)
-        errors = {}
+        errors: dict[str, list[str]] = {}
         for name, field in self.fields.items():
             if field.read_only or data.get(name) is None:
                 continue  # null is for the field to accept or refuse
@@ -88,6 +96,9 @@ class JSONTypesMixin:
         try:
             value = super().to_internal_value({k: v for k, v in data.items() if k not in errors})
         except serializers.ValidationError as exc:
+            # A serializer reports its errors by field name, so its detail is a dict.
+            if not isinstance(exc.detail, dict):
+                raise
             raise serializers.ValidationError({**exc.detail, **errors}) from None
         if errors:
             raise serializers.ValidationError(errors)
@@ -97,7 +108,12 @@ class JSONTypesMixin:
 class BoundedJSONParser(JSONParser):
     """JSON nested deeper than MAX_JSON_DEPTH answers 400, not 500."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
@@ -113,6 +129,7 @@ def json_depth(value: Any) -> int:
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -10,7 +10,7 @@ import json
 import math
 import re
 import unicodedata
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
@@ -82,7 +82,7 @@ def custom_fields_validate(value: Any) -> dict[str, Any]:
 
 
 def _json_loads(text: str) -> Any:
-    def refuse(constant: str):
+    def refuse(constant: str) -> NoReturn:
         raise ValueError(f"{constant} is not JSON")
 
     return json.loads(text, parse_constant=refuse)
@@ -125,7 +125,7 @@ CUSTOM_FIELD_NAME = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
 class CustomFieldsField(serializers.Field):
     default_error_messages = {"invalid": "Must be a JSON object."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str):
             try:
                 data = _json_loads(data)
@@ -133,14 +133,14 @@ class CustomFieldsField(serializers.Field):
                 self.fail("invalid")
         return custom_fields_validate(data)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         return value
 
 
 class NormalizedEmailField(serializers.EmailField):
     """Normalised (leads/emails.py) before it is checked, so the stored value is what was checked."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if isinstance(data, str):
             try:
                 data = email_normalize(data)
@@ -152,7 +152,7 @@ class NormalizedEmailField(serializers.EmailField):
 class TextField(serializers.CharField):
     """NFC-normalised, so text typed as composed or decomposed characters is stored alike."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         return unicodedata.normalize("NFC", super().to_internal_value(data))
 
 
@@ -162,7 +162,7 @@ class NamedChoiceField(serializers.ChoiceField):
 
     default_error_messages = {"invalid_choice": "Must be one of: {choices}."}
 
-    def fail(self, key, **kwargs):
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
         if key == "invalid_choice":
             kwargs["choices"] = ", ".join(self.choice_strings_to_values)
         super().fail(key, **kwargs)
@@ -207,7 +207,9 @@ class CaptureInputSerializer(FieldsBuiltOnce, serializers.Serializer):
         max_digits=15, decimal_places=2, min_value=0, required=False
     )
     channel = NamedChoiceField(choices=Channel.choices, default=Channel.API)
-    source = TextField(max_length=50, required=False)
+    # DRF's metaclass takes declared fields off the class, so this does not replace
+    # Field.source, the attribute the stubs see.
+    source = TextField(max_length=50, required=False)  # type: ignore[assignment]
     custom_fields = CustomFieldsField(required=False)
     message = TextField(max_length=10_000, required=False)
     chat_transcript = TextField(max_length=200_000, required=False)

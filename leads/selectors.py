@@ -177,7 +177,7 @@ def lead_nurture_end_reason(prefix: str = "") -> Case:
     )
 
 
-def lead_may_be_nurtured(*, lead_id: object) -> bool:
+def lead_may_be_nurtured(*, lead_id: UUID) -> bool:
     return Lead.objects.filter(pk=lead_id).exclude(lead_nurture_ended_q()).exists()
 
 

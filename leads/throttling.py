@@ -8,15 +8,17 @@ import logging
 import math
 import time
 import weakref
+from typing import cast
 
 import redis
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
+from django.http import HttpRequest
+from django.views import View
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 from .models import CaptureKey
 
@@ -36,13 +38,20 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
     atomically; a client may burst up to twice the rate across a window's edge.
     """
 
+    # Set by SimpleRateThrottle.__init__ from the rate; both None when the scope has none.
+    num_requests: int | None
+    duration: int | None
+    wait_seconds: float
+
     def get_rate(self) -> str | None:
         # The class attribute DRF reads is frozen at import; settings may change (tests do).
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # DRF's rates are "number/period" text; its stubs say numbers.
+        rates = cast("dict[str, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
+        return rates.get(self.scope) if self.scope is not None else None
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        if self.rate is None:
-            return True
+    def allow_request(self, request: Request | HttpRequest, view: View) -> bool:
+        if self.num_requests is None or self.duration is None:
+            return True  # no rate for this scope
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
@@ -57,6 +66,13 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
             logger.warning("Request rate not checked: the cache is unavailable.", exc_info=True)
             return True
         return count <= self.num_requests
+
+    def get_cache_key(self, request: Request | HttpRequest, view: View) -> str | None:
+        raise NotImplementedError
+
+    def get_ident(self, request: Request | HttpRequest) -> str:
+        # DRF reads only META, which a plain Django request (the web-to-lead form) has too.
+        return super().get_ident(cast(Request, request))
 
     def wait(self) -> float:
         return self.wait_seconds
@@ -93,7 +109,8 @@ def _redis_count(backend: RedisCache, key: str, *, timeout: int) -> int:
     """
     client = _redis_clients.get(backend)
     if client is None:
-        client = _redis_clients[backend] = backend._cache.get_client(write=True)
+        # Django's RedisCache offers its redis-py client only through the private `_cache`.
+        client = _redis_clients[backend] = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
     name = backend.make_and_validate_key(key)
     pipe = client.pipeline(transaction=False)
     pipe.set(name, 0, ex=timeout, nx=True)
@@ -106,10 +123,12 @@ class CaptureKeyThrottle(FixedWindowRateThrottle):
 
     scope = "capture_key"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if not isinstance(request.auth, CaptureKey):
+    def get_cache_key(self, request: Request | HttpRequest, view: View) -> str | None:
+        # Only DRF's requests carry `auth`; a plain Django request has no capture key.
+        auth = getattr(request, "auth", None)
+        if not isinstance(auth, CaptureKey):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        return self.cache_format % {"scope": self.scope, "ident": auth.pk}
 
 
 class CaptureFormThrottle(FixedWindowRateThrottle):
@@ -122,5 +141,5 @@ class CaptureFormThrottle(FixedWindowRateThrottle):
 
     scope = "capture_form"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
+    def get_cache_key(self, request: Request | HttpRequest, view: View) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -90,6 +90,13 @@ class HasCaptureKey(BasePermission):
         return isinstance(request.auth, CaptureKey)
 
 
+def request_capture_key(request: Request) -> CaptureKey:
+    """The capture key a capture or event API view acts for (HasCaptureKey let it through)."""
+    if not isinstance(request.auth, CaptureKey):
+        raise exceptions.NotAuthenticated
+    return request.auth
+
+
 class CaptureKeyScheme(OpenApiAuthenticationExtension):
     target_class = "leads.api.authentication.CaptureKeyAuthentication"
     name = "CaptureKey"

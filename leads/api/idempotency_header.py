@@ -25,6 +25,7 @@ from ..services.idempotency_keys import (
     idempotency_key_release,
     idempotency_key_reserve,
 )
+from .authentication import request_capture_key
 
 HEADER = "Idempotency-Key"
 META_KEY = "HTTP_IDEMPOTENCY_KEY"
@@ -56,7 +57,8 @@ IDEMPOTENCY_RESPONSES = {
 
 def request_fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
-    for part in (request.method, request.path, request.content_type or ""):
+    # A request the server received always has a method; Django's type allows a bare one's None.
+    for part in (request.method or "", request.path, request.content_type or ""):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     digest.update(request.body)
@@ -86,7 +88,9 @@ def idempotent_response(
         )
     try:
         row = idempotency_key_reserve(
-            capture_key_id=request.auth.pk, key=key, fingerprint=request_fingerprint(request)
+            capture_key_id=request_capture_key(request).pk,
+            key=key,
+            fingerprint=request_fingerprint(request),
         )
     except IdempotencyKeyInUse:
         return Response(

@@ -1,10 +1,14 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction
 from rest_framework import serializers
 
 from crm.json_input import JSONTypesMixin
+from crm.models import User
 from crm.openapi import BLANK, NO_NUL, NO_NUL_OR_EMPTY
 from crm.selectors import lead_assignee_list
 
@@ -95,7 +99,7 @@ class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
 
 class LeadActivitySerializer(serializers.ModelSerializer):
     # Captures and events have no user.
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -119,7 +123,7 @@ class EventInputSerializer(JSONTypesMixin, serializers.Serializer):
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     occurred_at = serializers.DateTimeField(required=False)
 
-    def validate_occurred_at(self, value):
+    def validate_occurred_at(self, value: datetime) -> datetime:
         if value > timezone.now() + EVENT_CLOCK_SKEW:
             raise serializers.ValidationError("Must not be in the future.")
         return value
@@ -161,7 +165,7 @@ class LeadEditSchema(OpenApiSerializerExtension):
 
     target_class = LeadSerializer
 
-    def map_serializer(self, auto_schema, direction):
+    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         if direction == "request":
             schema["additionalProperties"] = False
@@ -175,7 +179,7 @@ class CaptureInputSchema(OpenApiSerializerExtension):
 
     target_class = "leads.capture_input.CaptureInputSerializer"
 
-    def map_serializer(self, auto_schema, direction):
+    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         for name, field in schema["properties"].items():
             if name in schema.get("required", []):

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -6,11 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.json_input import BoundedJSONParser
-from crm.permissions import IsManager
+from crm.permissions import IsManager, request_user
 
 from ..capture_input import (
     CaptureInputSerializer,
@@ -42,7 +46,7 @@ from ..services import (
     task_complete,
 )
 from ..throttling import CaptureKeyThrottle
-from .authentication import CaptureKeyAuthentication, HasCaptureKey
+from .authentication import CaptureKeyAuthentication, HasCaptureKey, request_capture_key
 from .idempotency_header import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
@@ -89,16 +93,16 @@ class LeadCaptureApi(APIView):
             429: OpenApiResponse(description="Too many requests with this key; see Retry-After."),
         },
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         return idempotent_response(self, request, self.capture)
 
-    def capture(self, request):
+    def capture(self, request: Request) -> Response:
         data, extra = capture_payload(request.data)
         serializer = CaptureInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         result = lead_capture(
             **capture_kwargs(serializer.validated_data),
-            received_via=f"capture key: {request.auth.name}",
+            received_via=f"capture key: {request_capture_key(request).name}",
             extra=extra,
         )
         return Response(
@@ -122,17 +126,18 @@ class LeadViewSet(
     lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Lead]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Lead.objects.none()
-        return lead_nurture_annotate(lead_visible_to(self.request.user))
+        return lead_nurture_annotate(lead_visible_to(request_user(self.request)))
 
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = request_user(request)
         lead = self.get_object()
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Expected an object of fields to change."]})
         # Read-only fields are refused, not silently dropped, so a client learns its edit failed.
-        allowed = lead_editable_fields(request.user)
+        allowed = lead_editable_fields(user)
         refused = {
             name: ["You cannot change this field."] for name in request.data if name not in allowed
         }
@@ -141,7 +146,7 @@ class LeadViewSet(
         serializer = self.get_serializer(lead, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            lead = lead_update(lead=lead, data=serializer.validated_data, by=request.user)
+            lead = lead_update(lead=lead, data=serializer.validated_data, by=user)
         except LeadUpdateError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         except IntegrityError:
@@ -160,24 +165,26 @@ class LeadViewSet(
     )
     # The timeline takes no lead filters; without this the schema would list them.
     @action(detail=True, methods=["get", "post"], filter_backends=[])
-    def activities(self, request, pk=None):
-        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+    def activities(self, request: Request, pk: str | None = None) -> Response:
+        user = request_user(request)
+        lead = get_object_or_404(lead_visible_to(user), pk=pk)
         if request.method == "POST":
             serializer = LeadActivityInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            activity = lead_activity_log(lead=lead, by=request.user, **serializer.validated_data)
+            activity = lead_activity_log(lead=lead, by=user, **serializer.validated_data)
             return Response(LeadActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(lead_activity_list(lead=lead))
         return self.get_paginated_response(LeadActivitySerializer(page, many=True).data)
 
     @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsManager])
-    def assign(self, request, pk=None):
+    def assign(self, request: Request, pk: str | None = None) -> Response:
         """Managers hand a lead to a rep; the rep is emailed and its open tasks follow."""
-        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        user = request_user(request)
+        lead = get_object_or_404(lead_visible_to(user), pk=pk)
         serializer = LeadAssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lead = lead_assign(lead=lead, to=serializer.validated_data["user"], by=request.user)
+        lead = lead_assign(lead=lead, to=serializer.validated_data["user"], by=user)
         return Response(LeadSerializer(lead_with_nurture(lead)).data)
 
     @extend_schema(
@@ -191,13 +198,14 @@ class LeadViewSet(
         },
     )
     @action(detail=True, methods=["post"])
-    def qualify(self, request, pk=None):
+    def qualify(self, request: Request, pk: str | None = None) -> Response:
         """BANT: all four true qualifies the lead; anything less disqualifies it."""
-        lead = get_object_or_404(lead_visible_to(request.user), pk=pk)
+        user = request_user(request)
+        lead = get_object_or_404(lead_visible_to(user), pk=pk)
         serializer = QualifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            lead = lead_qualify(lead=lead, bant=Bant(**serializer.validated_data), by=request.user)
+            lead = lead_qualify(lead=lead, bant=Bant(**serializer.validated_data), by=user)
         except LeadClosed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(
@@ -214,15 +222,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # Any id reaches the view, so one that is not a UUID answers the API's JSON 404.
     lookup_value_regex = "[^/]+"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Task]:
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
-        return task_visible_to(self.request.user)
+        return task_visible_to(request_user(self.request))
 
     @extend_schema(request=None, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
-        task = task_complete(task=self.get_object(), by=request.user)
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        task = task_complete(task=self.get_object(), by=request_user(request))
         return Response(TaskSerializer(task).data)
 
 
@@ -253,15 +261,16 @@ class EventCaptureApi(APIView):
             429: OpenApiResponse(description="Too many requests with this key; see Retry-After."),
         },
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         return idempotent_response(self, request, self.record)
 
-    def record(self, request):
+    def record(self, request: Request) -> Response:
         serializer = EventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             activity = lead_event_record(
-                **serializer.validated_data, received_via=f"capture key: {request.auth.name}"
+                **serializer.validated_data,
+                received_via=f"capture key: {request_capture_key(request).name}",
             )
         except LeadNotFound as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)

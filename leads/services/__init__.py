@@ -1,13 +1,8 @@
 """Writes to leads, their timeline and their tasks; each service is one transaction."""
 
+from ..emails import email_normalize
 from .after_change import lead_changed
-from .capture import (
-    CAPTURE_FIELDS,
-    DEFAULT_SOURCE,
-    CaptureResult,
-    email_normalize,
-    lead_capture,
-)
+from .capture import CAPTURE_FIELDS, DEFAULT_SOURCE, CaptureResult, lead_capture
 from .edit import (
     EDITABLE_FIELDS,
     MANAGER_FIELDS,

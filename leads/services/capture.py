@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
@@ -192,7 +193,7 @@ def _described(message: str, not_applied: dict[str, Any]) -> str:
     if not not_applied:
         return message
     shown = [
-        (Lead._meta.get_field("lead_source" if name == "source" else name).verbose_name, value)
+        (_verbose_name("lead_source" if name == "source" else name), value)
         for name, value in not_applied.items()
         if name != "custom_fields"
     ]
@@ -200,6 +201,12 @@ def _described(message: str, not_applied: dict[str, Any]) -> str:
     listed = "; ".join(f"{name}: {json_safe(value)}" for name, value in shown)
     note = f"Not applied, the lead has other values: {listed}"
     return f"{message}\n\n{note}" if message else note
+
+
+def _verbose_name(name: str) -> str:
+    # Captured names are the lead's own columns; a relation's reverse side has no verbose name.
+    field = Lead._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, Field) else name
 
 
 def json_safe(value: Any) -> Any:

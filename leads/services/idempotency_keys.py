@@ -6,7 +6,7 @@ key finds the row (or waits on its insert and then finds it) and is told the fir
 running. A request that ended in an error of ours releases its key, so a retry runs again.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -62,7 +62,7 @@ def idempotency_key_reserve(*, capture_key_id: str, key: str, fingerprint: str) 
     return row
 
 
-def _take_over(row: IdempotencyKey, *, fingerprint: str, now) -> IdempotencyKey:
+def _take_over(row: IdempotencyKey, *, fingerprint: str, now: datetime) -> IdempotencyKey:
     # Compare-and-set on created_at: of two retries taking over one row, one wins.
     taken = IdempotencyKey.objects.filter(pk=row.pk, created_at=row.created_at).update(
         fingerprint=fingerprint, status_code=None, response_body="", created_at=now

@@ -4,6 +4,7 @@ and converted."""
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -161,7 +162,7 @@ def lead_qualify(*, lead: Lead, bant: Bant, by: User) -> Lead:
     return lead
 
 
-def lead_mark_converted(*, lead: Lead, contact_id, by: User, details: dict) -> Lead:
+def lead_mark_converted(*, lead: Lead, contact_id: UUID, by: User, details: dict[str, Any]) -> Lead:
     """Part of a conversion's transaction: the lead is done, linked to its contact."""
     lead.converted = True
     lead.converted_at = timezone.now()

@@ -1,5 +1,6 @@
 """The lead's timeline: activities reps log and events marketing tools report."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -7,9 +8,9 @@ from django.utils import timezone
 
 from crm.models import User
 
+from ..emails import email_normalize
 from ..models import ActivityType, Lead, LeadActivity
 from .after_change import lead_changed
-from .capture import email_normalize
 from .ownership import RESPONSE_TYPES, lead_response_record
 
 # Activities a rep logs by hand, and those marketing tools report through the events API.
@@ -34,7 +35,7 @@ def lead_activity_log(
     type: str,
     description: str = "",
     by: User | None = None,
-    occurred_at=None,
+    occurred_at: datetime | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> LeadActivity:
     """Append to the lead's timeline; the lead is rescored once this commits."""
@@ -58,7 +59,12 @@ class LeadNotFound(LookupError):
 
 
 def lead_event_record(
-    *, email: str, type: str, description: str = "", occurred_at=None, received_via: str = ""
+    *,
+    email: str,
+    type: str,
+    description: str = "",
+    occurred_at: datetime | None = None,
+    received_via: str = "",
 ) -> LeadActivity:
     """A marketing tool reports what a known lead did; unknown emails are refused, not created."""
     lead = Lead.objects.filter(email=email_normalize(email)).first()

@@ -1,4 +1,6 @@
-from django.http import HttpResponse, HttpResponseRedirect
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -14,7 +16,7 @@ from ..throttling import CaptureFormThrottle
 HONEYPOT_FIELD = "website"
 
 
-def origin_of(request) -> str:
+def origin_of(request: HttpRequest) -> str:
     origin = request.headers.get("Origin", "")
     if origin and origin != "null":
         return origin.rstrip("/")
@@ -23,7 +25,7 @@ def origin_of(request) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
 
 
-def _invalid(request, form: CaptureForm, errors) -> HttpResponse:
+def _invalid(request: HttpRequest, form: CaptureForm, errors: Any) -> HttpResponse:
     return render(
         request,
         "leads/capture_invalid.html",
@@ -32,7 +34,7 @@ def _invalid(request, form: CaptureForm, errors) -> HttpResponse:
     )
 
 
-def _back_url(request) -> str:
+def _back_url(request: HttpRequest) -> str:
     """The form's page, when the browser said which it was (cross-site, most send only the origin)."""
     referer = request.headers.get("Referer", "")
     scheme, _, rest = referer.partition("://")
@@ -47,7 +49,7 @@ class CaptureFormView(View):
 
     http_method_names = ["post"]
 
-    def post(self, request, form_key: str):
+    def post(self, request: HttpRequest, form_key: str) -> HttpResponse:
         # Before anything else, so a flood from one address costs a cache hit, not a query.
         throttle = CaptureFormThrottle()
         if not throttle.allow_request(request, self):
