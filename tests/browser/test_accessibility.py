@@ -11,9 +11,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from conversion.management.commands.seed_demo import DEMO_PASSWORD
 from conversion.models import Contact
 from crm.models import User
-from leads.management.commands.seed_demo import DEMO_PASSWORD
 from leads.models import CaptureForm, LeadStatus
 from leads.selectors import lead_nurture_annotate, lead_visible_to
 from leads.services import unsubscribe_token

@@ -1,7 +1,7 @@
 """Demo data in every state a lead can be in, made by the services that make them in use.
 
-The demo drives every app (routing, nurturing, conversion), so this one command of leads
-imports the apps above it. Services stamp their rows with the current time; a demo needs
+The demo drives every app (routing, nurturing, conversion), so it lives in conversion, the
+app on top that may import all the others. Services stamp their rows with the current time; a demo needs
 weeks of history, so each lead's story is moved back in time afterwards, timestamps only.
 """
 
