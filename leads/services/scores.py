@@ -47,8 +47,8 @@ def lead_score_write(*, lead: Lead, score: int, grade: str, threshold: int, now:
     qualified = lead_qualifies_by_score(lead, score, threshold)
     if qualified:
         changes.update(qualified_fields(now))
-    # No savepoint: the caller's transaction holds the lock, and one query more per score
-    # would be one more for every capture and activity.
+    # No savepoint: the caller's transaction holds the lock, and a savepoint's two statements
+    # would come with every capture and activity, each of which scores its lead.
     with transaction.atomic(savepoint=False):
         if changes:
             Lead.objects.filter(pk=lead.pk).update(**changes)
