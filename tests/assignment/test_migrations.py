@@ -57,3 +57,45 @@ def test_enrollments_the_lead_had_left_close_with_the_old_runners_reason():
         ("left@example.com", "Nurture Not ready yet ended: left"),
         ("twice@example.com", "Nurture Not ready yet ended: left"),
     ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migrating_back_gives_each_lead_its_open_enrollment_again():
+    """Rolled back, the old code reads a lead's sequence from the lead again: without it the
+    old runner would close every open enrollment as "left" and nurture nobody."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    Lead = old.get_model("leads", "Lead")
+    Sequence = old.get_model("assignment", "NurtureSequence")
+    Enrollment = old.get_model("assignment", "NurtureEnrollment")
+    first = Sequence.objects.get(name="Not ready yet")
+    second = Sequence.objects.create(name="Webinar follow-up", conditions=[])
+    due = timezone.now().replace(microsecond=0)
+    nurtured = Lead.objects.create(email="nurtured@example.com", nurture_sequence=second)
+    Enrollment.objects.create(
+        lead=nurtured, sequence=first, enrolled_at=due, exited_at=due, exit_reason="completed"
+    )
+    Enrollment.objects.create(
+        lead=nurtured, sequence=second, enrolled_at=due, next_position=2, next_step_at=due
+    )
+    done = Lead.objects.create(email="done@example.com")
+    Enrollment.objects.create(
+        lead=done, sequence=first, enrolled_at=due, exited_at=due, exit_reason="completed"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+
+    old = executor.loader.project_state(BEFORE).apps
+    rows = old.get_model("leads", "Lead").objects.values_list(
+        "email", "nurture_sequence__name", "nurture_next_step_at"
+    )
+    assert sorted(rows) == [
+        ("done@example.com", None, None),
+        ("nurtured@example.com", "Webinar follow-up", due),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
