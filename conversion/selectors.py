@@ -17,7 +17,8 @@ from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Oute
 from django.db.models.sql.compiler import SQLCompiler
 from django.shortcuts import get_object_or_404
 
-from crm.models import Role, User
+from crm.models import User
+from crm.selectors import lead_assignee_list
 from leads.models import Lead, LeadStatus
 from leads.selectors import lead_open_q
 
@@ -238,6 +239,6 @@ class RepWorkload(TypedDict):
 
 def rep_workload_list() -> "QuerySet[WithAnnotations[User, RepWorkload]]":
     """The active reps by username, each with `open_leads`: how many open leads they own."""
-    reps = User.objects.filter(role=Role.REP, is_active=True)
+    reps = lead_assignee_list()
     open_leads = Count("leads", filter=lead_open_q("leads__"))
     return reps.annotate(open_leads=open_leads).order_by("username")

@@ -2,6 +2,7 @@ import time
 from typing import Any, cast
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -57,8 +58,10 @@ def capture_key_verified(key: str) -> CaptureKey | None:
 @receiver([post_save, post_delete], sender=CaptureKey, dispatch_uid="capture_key_cache_clear")
 def capture_keys_forget(**kwargs: Any) -> None:
     # A key revoked here (admin, a command) stops working at once in this process; other
-    # processes notice within CAPTURE_KEY_CACHE_SECONDS.
+    # processes notice within CAPTURE_KEY_CACHE_SECONDS. Again once the change commits: until
+    # then another request of this process still reads the old row, and would cache it.
     _verified.clear()
+    transaction.on_commit(_verified.clear)
 
 
 class CaptureKeyAuthentication(authentication.BaseAuthentication):
