@@ -22,7 +22,7 @@ from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from assignment.models import NurtureEnrollment
+from assignment.models import NurtureEnrollment, NurtureStepRun
 from assignment.services import leads_escalate_overdue
 from conversion.models import Company, Contact, Deal
 from conversion.services import lead_convert
@@ -314,12 +314,13 @@ class Command(BaseCommand):
             self._shift(lead, ActivityType.ASSIGNED, fields["assigned_at"], tasks=True)
         if lead.qualified_at:
             fields["qualified_at"] = created_at + timedelta(minutes=1)
-            self._shift(lead, ActivityType.QUALIFIED, fields["qualified_at"], tasks=False)
+            # Scoring qualified the lead before routing assigned it, so its discovery call is
+            # older than the assignment and stayed behind when the assignment's tasks moved:
+            # the tasks still at load time are the qualification's.
+            self._shift(lead, ActivityType.QUALIFIED, fields["qualified_at"], tasks=True)
         self._set(lead, **fields)
         LeadActivity.objects.filter(lead=lead, type__in=CAPTURE_TYPES).update(created_at=created_at)
-        LeadActivity.objects.filter(lead=lead, type__in=NURTURE_TYPES).update(
-            created_at=created_at + timedelta(minutes=1)
-        )
+        self._nurture_shift(lead, created_at + timedelta(minutes=1))
 
     def _work(
         self,
@@ -349,6 +350,8 @@ class Command(BaseCommand):
             assigned = self._after(rng, lead.created_at, now, 1, 48)
             lead = lead_assign(lead=lead, to=rep, by=manager, reason="demo", now=assigned)
             self._nurture_exit_shift(lead, assigned, since=assigned)
+            # The follow-ups are due from `assigned` already; they were written at load time.
+            Task.objects.filter(lead=lead, created_at__gte=assigned).update(created_at=assigned)
         elif i in (1, 2) and lead.assigned_to_id != reps[i - 1].pk:
             lead = lead_assign(lead=lead, to=reps[i - 1], by=manager, now=lead.assigned_at)
         owner, assigned_at = lead.assigned_to, lead.assigned_at
@@ -429,6 +432,35 @@ class Command(BaseCommand):
         NurtureEnrollment.objects.filter(lead=lead, exited_at__gte=since).update(exited_at=at)
 
     @staticmethod
+    def _nurture_shift(lead: Lead, at: datetime) -> None:
+        """Move the nurturing that capture started (the enrollment, the steps that ran at once,
+        their timeline entries and tasks) so that it starts at `at`. One delta for all of it
+        keeps the sequence's delays: a next step still ahead of `now` stays due then, one the
+        story has passed is overdue since the time its delay says."""
+        enrolled = (
+            LeadActivity.objects.filter(lead=lead, type=ActivityType.NURTURE_ENROLLED)
+            .order_by("created_at")
+            .first()
+        )
+        if enrolled is None:
+            return
+        delta = enrolled.created_at - at
+        LeadActivity.objects.filter(lead=lead, type__in=NURTURE_TYPES).update(
+            created_at=F("created_at") - delta
+        )
+        NurtureEnrollment.objects.filter(lead=lead).update(
+            enrolled_at=F("enrolled_at") - delta,
+            next_step_at=F("next_step_at") - delta,
+        )
+        NurtureStepRun.objects.filter(enrollment__lead=lead).update(
+            ran_at=F("ran_at") - delta, sent_at=F("sent_at") - delta
+        )
+        # A task step's task: the assignment's and the qualification's moved before this.
+        Task.objects.filter(lead=lead, created_at__gte=enrolled.created_at).update(
+            created_at=F("created_at") - delta, due_at=F("due_at") - delta
+        )
+
+    @staticmethod
     def _shift(lead: Lead, kind: str, at: datetime, tasks: bool = False) -> None:
         """Move the lead's latest `kind` activity (and the tasks written with it) to `at`.
 
@@ -442,7 +474,12 @@ class Command(BaseCommand):
         LeadActivity.objects.filter(pk=activity.pk).update(created_at=at)
         Command._nurture_exit_shift(lead, at, since=activity.created_at)
         if tasks:
-            # The tasks the same service call made: they are written after its activity.
+            # The tasks the same service call made: they are written after its activity, a
+            # moment later, and are due from the call's time.
             Task.objects.filter(lead=lead, created_at__gte=activity.created_at).update(
-                created_at=F("created_at") - delta, due_at=F("due_at") - delta
+                created_at=at, due_at=F("due_at") - delta
             )
+        # Tasks the call closed (a conversion, a disqualification) were done when it happened.
+        Task.objects.filter(lead=lead, completed_at__gte=activity.created_at).update(
+            completed_at=at
+        )
