@@ -1,12 +1,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, ForeignKey, ManyToManyField, QuerySet
-from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.forms import ModelChoiceField, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
 
-from crm.admin import HistoryAdmin, SettingsAdmin
-from crm.selectors import lead_assignee_list
+from crm.admin import HistoryAdmin, RecordAdmin, SettingsAdmin
+from crm.selectors import LEAD_ASSIGNEE_RULE, lead_assignee_list
 
 from .models import (
     AssignmentRule,
@@ -42,14 +43,25 @@ class TeamAdmin(HistoryAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class AssignmentRuleForm(ModelForm):
+    def full_clean(self) -> None:
+        super().full_clean()
+        # A rep was named who may not receive a lead, and the field says so with the rule.
+        # Without them the rule's own check sees no rep and would ask to choose one or a team.
+        if self.is_bound and self.has_error("assignee") and not self.cleaned_data.get("team"):
+            self.errors.pop(NON_FIELD_ERRORS, None)
+
+
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(HistoryAdmin):
+    form = AssignmentRuleForm
     list_display = ("name", "priority", "assignee", "team", "active", "updated_at")
     list_editable = ("priority", "active")
     list_filter = ("active", "team")
     list_select_related = ("assignee", "team")
     search_fields = ("name",)
-    autocomplete_fields = ("assignee",)
+    # Not an autocomplete, which would search every user: a plain choice of those who may
+    # receive a lead.
     readonly_fields = ("created_at", "updated_at")
 
     def formfield_for_foreignkey(
@@ -58,6 +70,7 @@ class AssignmentRuleAdmin(HistoryAdmin):
         # A rule naming someone routing never deals to would match and hand out nothing.
         if db_field.name == "assignee":
             kwargs["queryset"] = lead_assignee_list()
+            kwargs["error_messages"] = {"invalid_choice": LEAD_ASSIGNEE_RULE}
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -97,8 +110,50 @@ class NurtureStepAdmin(HistoryAdmin):
     list_select_related = ("sequence",)
 
 
+# Why an enrollment ended, as people say it: each cause of leads' NURTURE_ENDS, the runner's
+# "completed", and the "left" of enrollments closed by assignment 0010.
+EXIT_REASONS: dict[str, str] = {
+    "unsubscribed": "The lead unsubscribed",
+    "converted": "The lead was converted",
+    "disqualified": "The lead was marked unqualified",
+    "qualified": "The lead qualified for sales",
+    "assigned": "The lead was assigned to a rep",
+    "completed": "Every step was done",
+    "left": "Left nurture before exits had causes",
+}
+STILL_OPEN = "open"
+
+
+def exit_reason_label(reason: str) -> str:
+    return EXIT_REASONS.get(reason, reason) if reason else "-"
+
+
+class ExitReasonFilter(admin.SimpleListFilter):
+    title = "why it ended"
+    parameter_name = "exit_reason"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: "admin.ModelAdmin[NurtureEnrollment]"
+    ) -> list[tuple[str, str]]:
+        return [(STILL_OPEN, "Still open"), *EXIT_REASONS.items()]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[NurtureEnrollment]
+    ) -> QuerySet[NurtureEnrollment]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == STILL_OPEN:
+            return queryset.filter(exited_at__isnull=True)
+        return queryset.filter(exit_reason=value)
+
+
 @admin.register(NurtureEnrollment)
-class NurtureEnrollmentAdmin(admin.ModelAdmin):
+class NurtureEnrollmentAdmin(RecordAdmin):
+    """Nurture's record of a lead: read here, never written. Enrolling and leaving are the
+    runner's (leaving records an exit on the lead's timeline); deleting or editing an open
+    enrollment here would end or skip nurturing with nothing to say so."""
+
     list_display = (
         "lead",
         "sequence",
@@ -106,12 +161,26 @@ class NurtureEnrollmentAdmin(admin.ModelAdmin):
         "next_position",
         "next_step_at",
         "exited_at",
-        "exit_reason",
+        "why_it_ended",
     )
-    list_filter = ("sequence", "exit_reason")
+    list_filter = ("sequence", ExitReasonFilter)
     list_select_related = ("lead", "sequence")
-    raw_id_fields = ("lead",)
-    readonly_fields = list_display
+    search_fields = ("lead__email", "lead__first_name", "lead__last_name")
+    fields = (
+        "lead",
+        "sequence",
+        "enrolled_at",
+        "next_position",
+        "next_step_at",
+        "exited_at",
+        "why_it_ended",
+    )
+    readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NurtureEnrollment]:
+        # The page's heading names the lead and the sequence (NurtureEnrollment.__str__).
+        return super().get_queryset(request).select_related("lead", "sequence")
+
+    @admin.display(description="Why it ended", ordering="exit_reason")
+    def why_it_ended(self, enrollment: NurtureEnrollment) -> str:
+        return exit_reason_label(enrollment.exit_reason)

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -6,16 +8,25 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from crm.admin import DateHierarchyAdmin, RecordAdmin
 from crm.models import User
-from crm.selectors import lead_assignee_list
+from crm.selectors import (
+    LEAD_ASSIGNEE_RULE,
+    TASK_OWNER_RULE,
+    lead_assignee_list,
+    lead_owner_choice_list,
+    task_owner_choice_list,
+)
 
+from .forms import OwnerChoiceField
 from .models import CaptureForm, CaptureKey, FollowUpStep, Lead, LeadActivity, LeadChange, Task
-from .selectors import lead_activity_list
+from .selectors import lead_activity_list, lead_with_nurture
 from .services import (
     CAPTURE_FIELDS,
     MANUAL_STATUSES,
@@ -35,14 +46,38 @@ from .views import HONEYPOT_FIELD
 admin.site.unregister(APIKey)
 
 
+class TaskAdminForm(forms.ModelForm):
+    """A task's owner is picked from task_owner_list; whoever owns it now stays a choice."""
+
+    owner = OwnerChoiceField(
+        queryset=task_owner_choice_list(current_id=None), rule=TASK_OWNER_RULE, required=False
+    )
+
+    class Meta:
+        model = Task
+        fields = ["lead", "title", "owner", "priority", "due_at", "completed_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = cast(OwnerChoiceField, self.fields["owner"])
+        owner.queryset = task_owner_choice_list(current_id=self.instance.owner_id)
+
+
 class TaskInline(admin.TabularInline):
     model = Task
+    form = TaskAdminForm
     extra = 0
     fields = ("title", "owner", "priority", "due_at", "completed_at")
-    autocomplete_fields = ("owner",)
 
 
 class LeadAdminForm(forms.ModelForm):
+    # Not an autocomplete: that would search every user. Who may own a lead is one rule
+    # (lead_assignee_list), and the owner the lead has now stays a choice, so saving other
+    # changes keeps them even after they left.
+    assigned_to = OwnerChoiceField(
+        queryset=lead_owner_choice_list(current_id=None), rule=LEAD_ASSIGNEE_RULE, required=False
+    )
+
     class Meta:
         model = Lead
         fields = [
@@ -53,6 +88,11 @@ class LeadAdminForm(forms.ModelForm):
             "assigned_to",
             "custom_fields",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = cast(OwnerChoiceField, self.fields["assigned_to"])
+        owner.queryset = lead_owner_choice_list(current_id=self.instance.assigned_to_id)
 
     def clean_email(self) -> str:
         try:
@@ -108,9 +148,8 @@ class LeadAdmin(DateHierarchyAdmin):
     search_fields = ("email", "first_name", "last_name", "company")
     list_select_related = ("assigned_to",)
     date_hierarchy = "created_at"
-    autocomplete_fields = ("assigned_to",)
     # Score, qualification and conversion belong to their workflows, not to a form.
-    readonly_fields = (*WORKFLOW_FIELDS, *RECORD_FIELDS, "timeline", "history")
+    readonly_fields = (*WORKFLOW_FIELDS, *RECORD_FIELDS, "nurture", "timeline", "history")
     inlines = (TaskInline,)
     action_form = AssignActionForm
     actions = ("assign_to_rep",)
@@ -134,6 +173,7 @@ class LeadAdmin(DateHierarchyAdmin):
                 )
             },
         ),
+        ("Nurture", {"fields": ("nurture",)}),
         ("Conversion", {"fields": ("converted", "converted_at", "contact")}),
         ("More", {"fields": ("custom_fields", "do_not_email", "created_at", "updated_at")}),
         ("Timeline", {"fields": ("timeline",)}),
@@ -143,6 +183,22 @@ class LeadAdmin(DateHierarchyAdmin):
     @admin.display(description="Name", ordering="last_name")
     def name(self, obj: Lead) -> str:
         return obj.full_name
+
+    @admin.display(description="Nurture")
+    def nurture(self, obj: Lead) -> str:
+        """The open enrollment's sequence and next step, as the lead API shows them. Read for
+        the change page only (the list does not show it), so the list's queries stay as they
+        are."""
+        if obj._state.adding:
+            return "-"
+        lead = lead_with_nurture(obj)
+        sequence = getattr(lead, "nurture_sequence", None)
+        if sequence is None:
+            return "Not nurtured"
+        next_at = getattr(lead, "nurture_next_step_at", None)
+        if next_at is None:
+            return f"{sequence}: no step left"
+        return f"{sequence}: next step {date_format(localtime(next_at), 'DATETIME_FORMAT')}"
 
     @admin.display(description=f"Latest {TIMELINE_ROWS} activities")
     def timeline(self, obj: Lead) -> str:
@@ -244,7 +300,7 @@ class TaskAdmin(DateHierarchyAdmin):
     search_fields = ("title", "lead__email")
     list_select_related = ("lead", "owner")
     raw_id_fields = ("lead",)
-    autocomplete_fields = ("owner",)
+    form = TaskAdminForm
     readonly_fields = ("id", "created_at")
     date_hierarchy = "due_at"
 

@@ -1,11 +1,11 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from crm.models import User
-from crm.selectors import lead_assignee_list
+from crm.selectors import LEAD_ASSIGNEE_RULE, lead_owner_choice_list
 
-from .models import ActivityType, LeadStatus
+from .models import ActivityType, Lead, LeadStatus
 from .services import MANUAL_STATUSES, user_label
 
 LOG_TYPES = [
@@ -47,16 +47,43 @@ class BantForm(PageForm):
     )
 
 
-class RepChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user: User) -> str:
+def owner_choice_label(user: User, *, allowed: bool) -> str:
+    """A person as an owner dropdown shows them. One offered only because they own the row
+    already says why nobody could pick them now: "casey (inactive)", "boss (Sales manager)"."""
+    if allowed:
         return user_label(user)
+    why = "inactive" if not user.is_active else user.get_role_display() or "no role"
+    return f"{user_label(user)} ({why})"
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    """A choice of owner from a crm.selectors `*_owner_choice_list`: who the rule allows, and
+    the current owner, who stays a choice so a form sent back unchanged changes nothing.
+    Refusing anyone else says the rule."""
+
+    def __init__(self, *, rule: str, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid_choice": rule})
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, user: User) -> str:
+        return owner_choice_label(user, allowed=getattr(user, "may_own", True))
 
 
 class AssignForm(PageForm):
     # Blank is a choice: a manager takes a lead back from a rep who left or is away.
-    user = RepChoiceField(
-        queryset=lead_assignee_list(),
+    user = OwnerChoiceField(
+        queryset=lead_owner_choice_list(current_id=None),
+        rule=LEAD_ASSIGNEE_RULE,
         required=False,
         empty_label="Unassigned",
         label="Assign to",
     )
+
+    def __init__(self, *args: Any, lead: Lead | None = None, **kwargs: Any) -> None:
+        """For a `lead`, its owner is the selected choice even when they may no longer
+        receive a lead: they stay its owner until someone else is chosen."""
+        super().__init__(*args, **kwargs)
+        if lead is not None:
+            field = cast(OwnerChoiceField, self.fields["user"])
+            field.queryset = lead_owner_choice_list(current_id=lead.assigned_to_id)
+            self.initial.setdefault("user", lead.assigned_to_id)

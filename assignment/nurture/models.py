@@ -123,7 +123,7 @@ class NurtureEnrollment(models.Model):
         indexes = [models.Index(fields=["next_step_at"], name="nurture_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.lead_id} in {self.sequence}"
+        return f"{self.lead} in {self.sequence}"
 
 
 class NurtureStepRun(models.Model):

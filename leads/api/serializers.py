@@ -10,7 +10,7 @@ from rest_framework import serializers
 from crm.json_input import JSONTypesMixin
 from crm.models import User
 from crm.openapi import BLANK, NO_NUL, NO_NUL_OR_EMPTY
-from crm.selectors import lead_assignee_list
+from crm.selectors import LEAD_ASSIGNEE_RULE, lead_assignee_list
 
 from ..capture_input import (
     EXTRA_LIST_MAX,
@@ -24,14 +24,30 @@ from ..models import Lead, LeadActivity, LeadStatus, Task
 from ..services import EVENT_TYPES, LOGGABLE_TYPES, RECORD_FIELDS, WORKFLOW_FIELDS
 
 
+class LeadAssigneeField(serializers.PrimaryKeyRelatedField):
+    """A user id from lead_assignee_list. Someone who exists but may not own a lead is
+    refused with the rule, not as an id that does not exist."""
+
+    default_error_messages = {"not_assignee": LEAD_ASSIGNEE_RULE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=lead_assignee_list(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> User:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if any(getattr(e, "code", None) == "does_not_exist" for e in exc.detail) and (
+                User.objects.filter(pk=data).exists()
+            ):
+                self.fail("not_assignee")
+            raise
+
+
 class LeadSerializer(JSONTypesMixin, serializers.ModelSerializer):
     """A lead as the API shows it; writes go through lead_update."""
 
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=lead_assignee_list(),
-        allow_null=True,
-        required=False,
-    )
+    assigned_to = LeadAssigneeField(allow_null=True, required=False)
     lead_status = NamedChoiceField(choices=LeadStatus.choices, required=False)
     email = NormalizedEmailField(max_length=255, required=False)
     custom_fields = CustomFieldsField(required=False)
@@ -130,7 +146,7 @@ class EventInputSerializer(JSONTypesMixin, serializers.Serializer):
 
 
 class LeadAssignSerializer(JSONTypesMixin, serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=lead_assignee_list())
+    user = LeadAssigneeField()
 
 
 class TaskSerializer(serializers.ModelSerializer):

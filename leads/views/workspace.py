@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.http import AuthenticatedRequest
+from crm.models import User
+from crm.selectors import lead_assignee_list
 
-from ..forms import ActivityLogForm, AssignForm, BantForm, StatusForm
+from ..forms import ActivityLogForm, AssignForm, BantForm, StatusForm, owner_choice_label
 from ..models import Lead, LeadStatus
 from ..selectors import (
     grade_list,
@@ -77,6 +79,8 @@ def lead_queue_view(request: AuthenticatedRequest) -> HttpResponse:
     overdue = lead_overdue_ids(lead_ids=[lead.pk for lead in page], now=timezone.now())
     query = request.GET.copy()
     query.pop("page", None)
+    # Managers reassign from the list: the choices are read once for every row.
+    assignees = list(lead_assignee_list()) if request.user.is_manager else []
     return render(
         request,
         "workspace/queue.html",
@@ -88,10 +92,27 @@ def lead_queue_view(request: AuthenticatedRequest) -> HttpResponse:
             "query": query.urlencode(),
             "statuses": LeadStatus.choices,
             "grades": grade_list(),
-            "assign_form": AssignForm() if request.user.is_manager else None,
+            "assignees": assignees,
+            "rows": owner_rows(page, assignees),
         },
         status=200 if filterset.is_valid() else 400,
     )
+
+
+def owner_rows(leads: Iterable[Lead], assignees: list[User]) -> list[tuple[Lead, str]]:
+    """Each lead of the page with, when its owner may no longer receive a lead, the label of
+    that owner, whom its dropdown keeps as the selected choice ('' otherwise): without it the
+    lead would show Unassigned, and pressing Assign unchanged would unassign it."""
+    allowed = {user.pk for user in assignees}
+    return [
+        (
+            lead,
+            owner_choice_label(lead.assigned_to, allowed=False)
+            if lead.assigned_to is not None and lead.assigned_to_id not in allowed
+            else "",
+        )
+        for lead in leads
+    ]
 
 
 class Echo:
@@ -161,9 +182,7 @@ def lead_detail_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
         "log_form": ActivityLogForm(),
         "status_form": StatusForm(initial={"lead_status": lead.lead_status}),
         "bant_form": BantForm(),
-        "assign_form": AssignForm(initial={"user": lead.assigned_to_id})
-        if request.user.is_manager
-        else None,
+        "assign_form": AssignForm(lead=lead) if request.user.is_manager else None,
         "now": timezone.now(),
         "manual_status": lead.lead_status in (LeadStatus.NEW, LeadStatus.CONTACTED),
     }
@@ -222,7 +241,7 @@ def lead_assign_view(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
     if not request.user.is_manager:
         raise PermissionDenied("Only managers reassign leads.")
     lead = lead_page_get(user=request.user, pk=pk)
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST, lead=lead)
     if form.is_valid():
         to = form.cleaned_data["user"]
         lead_assign(lead=lead, to=to, by=request.user)
