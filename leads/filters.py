@@ -13,6 +13,7 @@ from .models import Lead, LeadStatus, Task
 from .search import lead_search
 
 BOOLEAN_CHOICES = [("", "any"), ("true", "yes"), ("false", "no")]
+NOT_A_GRADE = "Not one of the current grade bands: "
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -72,10 +73,28 @@ class BlankMeansAnyFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
 
+def grade_choices() -> list[tuple[str, str]]:
+    """The grades of the current bands, read each time a filter is checked: a grade outside
+    them answers 400 with the reason, like any other invalid filter, instead of an empty list
+    that looks like "no such leads"."""
+    # The selectors build their lists with these filter sets, so they are imported here.
+    from .selectors import grade_list
+
+    return [(grade, grade) for grade in grade_list()]
+
+
 class LeadFilter(BlankMeansAnyFilterSet):
     # distinct=False: one lead has one status, and DISTINCT would sort whole rows.
     lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
-    grade = django_filters.CharFilter()
+    # A string in the schema: the bands are rows an admin edits, not part of the API.
+    grade = extend_schema_field(
+        {"type": "string", "description": "One of the current grade bands; another answers 400."}
+    )(
+        django_filters.ChoiceFilter(
+            choices=grade_choices,
+            error_messages={"invalid_choice": f"{NOT_A_GRADE}%(value)s."},
+        )
+    )
     lead_source = django_filters.CharFilter()
     assigned_to = IdFilter(field_name="assigned_to_id")
     unassigned = StrictBooleanFilter(

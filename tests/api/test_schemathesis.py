@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from conversion.api.serializers import FORCE_REFUSED
 from conversion.services import lead_convert
+from leads.filters import NOT_A_GRADE
 from leads.models import LeadStatus
 from leads.services import Bant, lead_activity_log, lead_qualify
 
@@ -123,9 +124,9 @@ def aim_at_rows(case, rows: dict[str, list[str]]) -> None:
 
 # Refusals of schema-valid input that no schema can express, by status, field and message:
 # they depend on the database (an email another lead has, a user id that names no one, an
-# Idempotency-Key already used for another request), on the clock (an event from the future)
-# or on who asks (only managers reassign or force a conversion; editing moves a lead's status
-# only between new and contacted).
+# Idempotency-Key already used for another request, a grade no band has), on the clock (an
+# event from the future) or on who asks (only managers reassign or force a conversion; editing
+# moves a lead's status only between new and contacted).
 BUSINESS_RULES = [
     (400, "email", "Another lead has this email."),
     (400, "email", "You cannot change this field."),
@@ -134,6 +135,7 @@ BUSINESS_RULES = [
     (400, "user", "Invalid pk "),
     (400, "lead_status", "A lead goes from "),
     (400, "force", FORCE_REFUSED),
+    (400, "grade", NOT_A_GRADE),
     (400, "occurred_at", "Must not be in the future."),
     (422, "detail", "This Idempotency-Key was already used with a different request."),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from leads.models import Lead, LeadActivity
+from scoring.models import GradeBand
 
 from ..factories import LeadActivityFactory, LeadFactory, ManagerFactory, TaskFactory, UserFactory
 
@@ -509,6 +510,20 @@ def test_invalid_filter_values_answer_400(manager_client, name, value):
 
     assert response.status_code == 400
     assert name in response.json(), response.json()
+
+
+def test_a_grade_outside_the_current_bands_answers_400(manager_client):
+    GradeBand.objects.all().delete()
+    GradeBand.objects.create(grade="Hot", min_score=70)
+    LeadFactory(grade="Z")
+    LeadFactory(grade="Hot")
+
+    response = manager_client.get(URL, {"grade": "Z"})
+
+    assert response.status_code == 400
+    assert "grade" in response.json(), response.json()
+    # The bands are read when the filter is checked: one made in admin filters at once.
+    assert manager_client.get(URL, {"grade": "Hot"}).json()["count"] == 1
 
 
 # Search

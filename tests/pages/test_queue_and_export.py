@@ -77,6 +77,29 @@ def test_an_invalid_filter_on_the_queue_says_so_and_lists_nothing(manager_page):
     assert "score_min" in html and "someone@example.com" not in html
 
 
+def test_a_grade_outside_the_bands_on_the_queue_says_so_and_lists_nothing(manager_page):
+    GradeBand.objects.all().delete()
+    GradeBand.objects.create(grade="Hot", min_score=70)
+    LeadFactory(email="someone@example.com", grade="Z")
+
+    response = manager_page.get("/", {**UNTOUCHED_FORM, "grade": "Z"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "grade: Not one of the current grade bands: Z." in html
+    assert "someone@example.com" not in html
+    assert manager_page.get("/", {**UNTOUCHED_FORM, "grade": "Hot"}).status_code == 200
+
+
+def test_a_grade_outside_the_bands_answers_400_not_an_empty_export(manager_page):
+    LeadFactory(grade="Z")
+
+    response = manager_page.get("/leads/export.csv", {**UNTOUCHED_FORM, "grade": "Z"})
+
+    assert response.status_code == 400
+    assert "grade" in response.content.decode()
+
+
 def test_the_dashboards_export_link_exports_the_leads_it_counts(manager_page):
     LeadFactory()
     LeadFactory()
