@@ -6,7 +6,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .models import Lead, LeadStatus, Task
@@ -83,6 +82,11 @@ def grade_choices() -> list[tuple[str, str]]:
     return [(grade, grade) for grade in grade_list()]
 
 
+# What django-filter's NumberFilter accepts at most (its get_max_validator).
+NUMBER_MAX = 1e50
+SCORE_BOUND_SCHEMA = {"type": "number", "maximum": NUMBER_MAX}
+
+
 class LeadFilter(BlankMeansAnyFilterSet):
     # distinct=False: one lead has one status, and DISTINCT would sort whole rows.
     lead_status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
@@ -102,11 +106,12 @@ class LeadFilter(BlankMeansAnyFilterSet):
     )
     qualified = StrictBooleanFilter()
     converted = StrictBooleanFilter()
-    # Number, not integer: the bounds may have decimals (score_min=79.5).
-    score_min = extend_schema_field(OpenApiTypes.NUMBER)(
+    # Number, not integer: the bounds may have decimals (score_min=79.5). django-filter refuses
+    # a number over 1e50 (NUMBER_MAX); the schema says so, so clients know before they send one.
+    score_min = extend_schema_field(SCORE_BOUND_SCHEMA)(
         django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     )
-    score_max = extend_schema_field(OpenApiTypes.NUMBER)(
+    score_max = extend_schema_field(SCORE_BOUND_SCHEMA)(
         django_filters.NumberFilter(field_name="score", lookup_expr="lte")
     )
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
