@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+\Z")
+# An integer in exponent form, as JSON Schema allows and some clients write large ones: 1e+50.
+_WHOLE_NUMBER_EXPONENT = re.compile(r"[0-9]+(\.0*)?[eE]\+?[0-9]+\Z")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -22,6 +24,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         value = request.query_params.get(self.page_size_query_param, "")
         if value == "":
             return self.page_size
+        if _WHOLE_NUMBER_EXPONENT.match(value) and float(value) >= 1:
+            return self.max_page_size if float(value) > self.max_page_size else int(float(value))
         if not _WHOLE_NUMBER.match(value) or int(value) < 1:
             raise ValidationError({self.page_size_query_param: ["Must be a whole number from 1."]})
         return min(int(value), self.max_page_size)

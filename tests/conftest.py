@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -150,8 +152,19 @@ def no_task_fails_unnoticed(request, monkeypatch):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Tests that migrate back and forth run last. After the assignment migration test (which
-    # rebuilds leads_lead on SQLite), a later test on the live server found the database
-    # restored without the data migrations' rows (no nurture sequence, no managers' group
-    # permissions): the test it spoiled failed, not the migration test.
+    # Tests that migrate back and forth run last. On SQLite, after a migration test (which
+    # rebuilds leads_lead) or a live-server test, a later serialized-rollback test has found
+    # the database restored without the data migrations' rows (the default nurture sequence,
+    # the managers' group permissions): the test it spoiled failed, not the one that spoiled it.
     items.sort(key=lambda item: item.path.name == "test_migrations.py")
+
+
+@pytest.fixture
+def default_nurture_sequence(transactional_db):
+    """The data migration's default sequence, made again if a test before this one lost it
+    (see pytest_collection_modifyitems); a no-op when it is there."""
+    from django.apps import apps
+
+    importlib.import_module("assignment.migrations.0006_default_nurture").create_sequence(
+        apps, None
+    )

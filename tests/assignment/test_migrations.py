@@ -12,7 +12,7 @@ BEFORE = [("assignment", "0009_rule_history_baseline"), ("leads", "0018_open_tas
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_enrollments_the_lead_had_left_close_with_the_old_runners_reason():
+def test_enrollments_the_lead_had_left_close_with_the_old_runners_reason(default_nurture_sequence):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
@@ -60,7 +60,7 @@ def test_enrollments_the_lead_had_left_close_with_the_old_runners_reason():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_migrating_back_gives_each_lead_its_open_enrollment_again():
+def test_migrating_back_gives_each_lead_its_open_enrollment_again(default_nurture_sequence):
     """Rolled back, the old code reads a lead's sequence from the lead again: without it the
     old runner would close every open enrollment as "left" and nurture nobody."""
     executor = MigrationExecutor(connection)

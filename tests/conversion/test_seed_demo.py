@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def demo() -> None:
+def demo(default_nurture_sequence: None) -> None:
     call_command("seed_demo", "--leads", "60", "--allow-production", stdout=StringIO())
 
 

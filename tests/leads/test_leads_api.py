@@ -954,3 +954,11 @@ def test_the_schema_states_the_largest_score_bound_the_filter_accepts(rep_client
     # What the schema allows is accepted; one past it is the filter's 400, not a surprise.
     assert rep_client.get("/api/v1/leads/", {"score_max": "1e50"}).status_code == 200
     assert rep_client.get("/api/v1/leads/", {"score_max": "1e51"}).status_code == 400
+
+
+def test_a_page_size_in_exponent_form_is_a_page_size(rep_client):
+    # JSON Schema counts 1e+50 as an integer; the schema says a larger size gives the largest.
+    response = rep_client.get("/api/v1/leads/", {"page_size": "1e+50"})
+    assert response.status_code == 200
+    assert rep_client.get("/api/v1/leads/", {"page_size": "2e0"}).status_code == 200
+    assert rep_client.get("/api/v1/leads/", {"page_size": "1.5e0"}).status_code == 400
