@@ -166,16 +166,7 @@ class NurtureEnrollmentAdmin(RecordAdmin):
     list_filter = ("sequence", ExitReasonFilter)
     list_select_related = ("lead", "sequence")
     search_fields = ("lead__email", "lead__first_name", "lead__last_name")
-    fields = (
-        "lead",
-        "sequence",
-        "enrolled_at",
-        "next_position",
-        "next_step_at",
-        "exited_at",
-        "why_it_ended",
-    )
-    readonly_fields = fields
+    fields = readonly_fields = list_display
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[NurtureEnrollment]:
         # The page's heading names the lead and the sequence (NurtureEnrollment.__str__).

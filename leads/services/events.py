@@ -25,7 +25,9 @@ class TimelineEntry:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def timeline_entries_add(*, entries: Sequence[TimelineEntry], at: datetime) -> None:
+def timeline_entries_add(
+    *, entries: Sequence[TimelineEntry], at: datetime, by: User | None = None
+) -> None:
     """Add these entries to their leads' timelines, at one moment, in one INSERT."""
     if not entries:
         return
@@ -35,6 +37,7 @@ def timeline_entries_add(*, entries: Sequence[TimelineEntry], at: datetime) -> N
             type=entry.type,
             description=entry.description,
             metadata=entry.metadata,
+            created_by=by,
             created_at=at,
         )
         for entry in entries

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm.models import User
 
 from ..models import ActivityType, Lead, LeadActivity, LeadStatus, Task, TaskPriority
+from .events import TimelineEntry, timeline_entries_add
 from .nurture import leads_nurture_leave
 from .ownership import tasks_close_open
 
@@ -70,16 +71,18 @@ def qualifications_record(
     if not qualified:
         return
     leads_nurture_leave(lead_ids=[q.lead_id for q in qualified])
-    LeadActivity.objects.bulk_create(
-        LeadActivity(
-            lead_id=q.lead_id,
-            type=ActivityType.QUALIFIED,
-            description=q.why,
-            metadata=q.metadata,
-            created_by=by,
-            created_at=now,
-        )
-        for q in qualified
+    timeline_entries_add(
+        entries=[
+            TimelineEntry(
+                lead_id=q.lead_id,
+                type=ActivityType.QUALIFIED,
+                description=q.why,
+                metadata=q.metadata,
+            )
+            for q in qualified
+        ],
+        at=now,
+        by=by,
     )
     Task.objects.bulk_create(
         Task(
